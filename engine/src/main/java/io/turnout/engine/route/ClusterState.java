@@ -1,0 +1,39 @@
+package io.turnout.engine.route;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The counters of one version that change on the data path. They are not part of the immutable
+ * snapshot: every selector thread updates them without a lock, and a new snapshot of the same
+ * cluster shares them.
+ */
+public final class ClusterState {
+    /** Requests routed while this cluster was the newest in GRADUAL mode (SPEC §2 counter). */
+    private final AtomicLong gradualRouted = new AtomicLong();
+    private final LongAdder divergences = new LongAdder();
+
+    /**
+     * Counts one routed request toward the GRADUAL transition counter, stopping once it is full
+     * so the hot path stops writing a shared cache line after the transition is complete.
+     */
+    public void countGradualRequest(double percentagePerRequest) {
+        long routed = gradualRouted.get();
+        if (routed * percentagePerRequest < 100.0) {
+            gradualRouted.incrementAndGet();
+        }
+    }
+
+    /** The GRADUAL transition counter, 0..100. */
+    public double transitionCounter(double percentagePerRequest) {
+        return Math.min(100.0, gradualRouted.get() * percentagePerRequest);
+    }
+
+    public void countDivergence() {
+        divergences.increment();
+    }
+
+    public long divergences() {
+        return divergences.sum();
+    }
+}
