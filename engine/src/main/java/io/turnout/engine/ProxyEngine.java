@@ -1,5 +1,6 @@
 package io.turnout.engine;
 
+import io.turnout.engine.net.ProxyServer;
 import io.turnout.engine.route.SnapshotWriter;
 
 import java.io.IOException;
@@ -11,28 +12,30 @@ import java.io.IOException;
 public final class ProxyEngine implements AutoCloseable {
     private final ProxySettings settings;
     private final SnapshotWriter writer;
+    private final ProxyServer server;
 
     public ProxyEngine(ProxySettings settings, SnapshotWriter writer) {
         this.settings = settings;
         this.writer = writer;
+        this.server = new ProxyServer(settings, writer);
     }
 
     /** Binds and starts the selector threads. */
     public void start() throws IOException {
-        throw new UnsupportedOperationException("engine under construction");
+        server.start();
     }
 
     /** The bound port (useful when the settings asked for port 0). */
     public int port() {
-        throw new UnsupportedOperationException("engine under construction");
+        return server.port();
     }
 
     /**
      * Stops accepting, lets in-flight exchanges finish within the drain timeout, then closes
-     * everything. Returns when done.
+     * everything. Returns when done. Safe to call more than once.
      */
     public void shutdownGracefully() {
-        throw new UnsupportedOperationException("engine under construction");
+        server.shutdownGracefully(settings.drainTimeout());
     }
 
     @Override
@@ -46,5 +49,10 @@ public final class ProxyEngine implements AutoCloseable {
 
     public SnapshotWriter writer() {
         return writer;
+    }
+
+    /** The selector loops' buffer pools: tests and metrics read their counters. */
+    public ProxyServer server() {
+        return server;
     }
 }

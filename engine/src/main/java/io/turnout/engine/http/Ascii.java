@@ -1,0 +1,90 @@
+package io.turnout.engine.http;
+
+import java.nio.ByteBuffer;
+
+/** Byte-level helpers for HTTP text in buffers; nothing here allocates. */
+final class Ascii {
+    static final byte CR = '\r';
+    static final byte LF = '\n';
+    static final byte SP = ' ';
+    static final byte HTAB = '\t';
+
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        // RFC 9110 §5.6.2 token characters.
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 'a' + 'A'] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+    }
+
+    private Ascii() {
+    }
+
+    static boolean isTchar(int b) {
+        return b >= 0 && b < 128 && TCHAR[b];
+    }
+
+    static int lower(int b) {
+        return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+    }
+
+    /** Whether bytes [start, end) of {@code buf} equal {@code lowerName}, ignoring ASCII case. */
+    static boolean equalsIgnoreCase(ByteBuffer buf, int start, int end, byte[] lowerName) {
+        if (end - start != lowerName.length) {
+            return false;
+        }
+        for (int i = 0; i < lowerName.length; i++) {
+            if (lower(buf.get(start + i)) != lowerName[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether bytes [start, end) of {@code buf} are exactly {@code bytes}. */
+    static boolean equals(ByteBuffer buf, int start, int end, byte[] bytes) {
+        if (end - start != bytes.length) {
+            return false;
+        }
+        for (int i = 0; i < bytes.length; i++) {
+            if (buf.get(start + i) != bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the value bytes [start, end) hold {@code token} as one comma-separated element. */
+    static boolean containsToken(ByteBuffer buf, int start, int end, byte[] lowerToken) {
+        int i = start;
+        while (i < end) {
+            while (i < end && (buf.get(i) == SP || buf.get(i) == HTAB || buf.get(i) == ',')) {
+                i++;
+            }
+            int tokenStart = i;
+            while (i < end && buf.get(i) != ',') {
+                i++;
+            }
+            int tokenEnd = i;
+            while (tokenEnd > tokenStart && (buf.get(tokenEnd - 1) == SP || buf.get(tokenEnd - 1) == HTAB)) {
+                tokenEnd--;
+            }
+            if (equalsIgnoreCase(buf, tokenStart, tokenEnd, lowerToken)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+}

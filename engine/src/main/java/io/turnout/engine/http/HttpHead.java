@@ -1,0 +1,487 @@
+package io.turnout.engine.http;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A parsed message head, held as indexes into the buffer it arrived in: nothing is copied or
+ * decoded. One instance per connection and direction is reused for every message. Subclasses parse
+ * the start line and decide what each header means for framing.
+ *
+ * <p>Parsing happens in two steps: {@link #findEnd} scans for the empty line that ends the head as
+ * bytes arrive, then {@link #parse} walks the complete head once.
+ */
+public abstract class HttpHead {
+    static final int MAX_HEADERS = 128;
+
+    // Header kinds the proxy acts on; everything else passes through untouched.
+    static final byte OTHER = 0;
+    static final byte CONTENT_LENGTH = 1;
+    static final byte TRANSFER_ENCODING = 2;
+    static final byte CONNECTION = 3;
+    static final byte HOST = 4;
+    static final byte UPGRADE = 5;
+    static final byte EXPECT = 6;
+    static final byte COOKIE = 7;
+    static final byte KEEP_ALIVE = 8;
+    static final byte PROXY_CONNECTION = 9;
+    static final byte TE = 10;
+    static final byte X_FORWARDED_FOR = 11;
+    static final byte X_FORWARDED_PROTO = 12;
+    static final byte X_FORWARDED_HOST = 13;
+    static final byte TRAILER = 14;
+    static final byte SET_COOKIE = 15;
+
+    private static final byte[][] NAMES = {
+            null,
+            Ascii.bytes("content-length"), Ascii.bytes("transfer-encoding"), Ascii.bytes("connection"),
+            Ascii.bytes("host"), Ascii.bytes("upgrade"), Ascii.bytes("expect"), Ascii.bytes("cookie"),
+            Ascii.bytes("keep-alive"), Ascii.bytes("proxy-connection"), Ascii.bytes("te"),
+            Ascii.bytes("x-forwarded-for"), Ascii.bytes("x-forwarded-proto"), Ascii.bytes("x-forwarded-host"),
+            Ascii.bytes("trailer"), Ascii.bytes("set-cookie"),
+    };
+    private static final byte[] CLOSE = Ascii.bytes("close");
+    private static final byte[] KEEP_ALIVE_TOKEN = Ascii.bytes("keep-alive");
+    private static final byte[] UPGRADE_TOKEN = Ascii.bytes("upgrade");
+    private static final int MAX_CONNECTION_TOKENS = 8;
+
+    protected ByteBuffer buf;
+    protected int start;
+    protected int end;
+    private int scanFrom;
+
+    protected int startLineEnd;
+    protected int headerCount;
+    protected final int[] lineStart = new int[MAX_HEADERS];
+    protected final int[] lineEnd = new int[MAX_HEADERS];
+    protected final int[] nameEnd = new int[MAX_HEADERS];
+    protected final int[] valueStart = new int[MAX_HEADERS];
+    protected final int[] valueEnd = new int[MAX_HEADERS];
+    protected final byte[] kind = new byte[MAX_HEADERS];
+
+    protected long contentLength;
+    protected boolean hasTransferEncoding;
+    protected boolean chunked;
+    protected boolean connectionClose;
+    protected boolean connectionKeepAlive;
+    protected boolean connectionUpgrade;
+    protected boolean hasUpgrade;
+    protected boolean http11;
+    private final int[] connectionTokenStart = new int[MAX_CONNECTION_TOKENS];
+    private final int[] connectionTokenEnd = new int[MAX_CONNECTION_TOKENS];
+    private int connectionTokens;
+
+    /** Forgets the previous message; call before scanning a new head. */
+    public void reset() {
+        buf = null;
+        scanFrom = -1;
+        headerCount = 0;
+        contentLength = -1;
+        hasTransferEncoding = false;
+        chunked = false;
+        connectionClose = false;
+        connectionKeepAlive = false;
+        connectionUpgrade = false;
+        hasUpgrade = false;
+        http11 = false;
+        connectionTokens = 0;
+    }
+
+    /**
+     * Looks for the end of a head that starts at {@code buf.position()} and whose bytes end at
+     * {@code buf.limit()}. Returns the index just after the empty line that ends it, or -1 if it
+     * is not complete. Remembers how far it looked, so each byte is scanned once across calls.
+     * A bare LF also ends the head here, so that the parser can reject it instead of waiting.
+     */
+    public int findEnd(ByteBuffer in) {
+        int from = Math.max(scanFrom, in.position());
+        int limit = in.limit();
+        for (int i = from; i < limit; i++) {
+            if (in.get(i) != Ascii.LF) {
+                continue;
+            }
+            if (i + 1 >= limit) {
+                scanFrom = i;
+                return -1;
+            }
+            byte next = in.get(i + 1);
+            if (next == Ascii.LF) {
+                return i + 2;
+            }
+            if (next == Ascii.CR) {
+                if (i + 2 >= limit) {
+                    scanFrom = i;
+                    return -1;
+                }
+                if (in.get(i + 2) == Ascii.LF) {
+                    return i + 3;
+                }
+            }
+        }
+        scanFrom = limit;
+        return -1;
+    }
+
+    /** Where scanning resumes, relative to {@code position}; kept across a buffer compaction. */
+    public int scannedBytes(ByteBuffer in) {
+        return scanFrom < 0 ? 0 : scanFrom - in.position();
+    }
+
+    /** Re-bases the scan position after the buffer's content moved to index 0. */
+    public void rebaseScan(int scanned) {
+        scanFrom = scanned;
+    }
+
+    /**
+     * Parses the complete head in {@code [in.position(), headEnd)}. Returns {@link HttpStatus#OK}
+     * or the status to answer with (400, 431, 501, 502, 505).
+     */
+    public final int parse(ByteBuffer in, int headEnd) {
+        this.buf = in;
+        this.start = in.position();
+        this.end = headEnd;
+        int lineEndIndex = lineEnd(start);
+        if (lineEndIndex < 0) {
+            return malformed();
+        }
+        int status = parseStartLine(start, lineEndIndex - 2);
+        if (status != HttpStatus.OK) {
+            return status;
+        }
+        startLineEnd = lineEndIndex;
+        int line = lineEndIndex;
+        while (true) {
+            int next = lineEnd(line);
+            if (next < 0) {
+                return malformed();
+            }
+            if (next == line + 2) {
+                break; // the empty line
+            }
+            if (headerCount == MAX_HEADERS) {
+                return tooManyHeaders();
+            }
+            status = parseHeaderLine(line, next - 2);
+            if (status != HttpStatus.OK) {
+                return status;
+            }
+            line = next;
+        }
+        return validateFraming();
+    }
+
+    /** Index after the CRLF ending the line at {@code from}; -1 for a bare CR or LF. */
+    private int lineEnd(int from) {
+        for (int i = from; i < end; i++) {
+            byte b = buf.get(i);
+            if (b == Ascii.CR) {
+                return i + 1 < end && buf.get(i + 1) == Ascii.LF ? i + 2 : -1;
+            }
+            if (b == Ascii.LF) {
+                return -1; // RFC 9112 §2.2: a bare LF is not accepted here
+            }
+        }
+        return -1;
+    }
+
+    private int parseHeaderLine(int from, int to) {
+        byte first = buf.get(from);
+        if (first == Ascii.SP || first == Ascii.HTAB) {
+            return malformed(); // RFC 9112 §5.2: obs-fold is rejected
+        }
+        int colon = from;
+        while (colon < to && buf.get(colon) != ':') {
+            if (!Ascii.isTchar(buf.get(colon))) {
+                return malformed(); // includes whitespace before the colon (RFC 9112 §5.1)
+            }
+            colon++;
+        }
+        if (colon == from || colon == to) {
+            return malformed();
+        }
+        int vs = colon + 1;
+        while (vs < to && (buf.get(vs) == Ascii.SP || buf.get(vs) == Ascii.HTAB)) {
+            vs++;
+        }
+        int ve = to;
+        while (ve > vs && (buf.get(ve - 1) == Ascii.SP || buf.get(ve - 1) == Ascii.HTAB)) {
+            ve--;
+        }
+        for (int i = vs; i < ve; i++) {
+            int b = buf.get(i) & 0xff;
+            if ((b < 0x20 && b != Ascii.HTAB) || b == 0x7f) {
+                return malformed(); // control characters in a value (NUL, CR...) are a smuggling aid
+            }
+        }
+        int h = headerCount++;
+        lineStart[h] = from;
+        lineEnd[h] = to + 2;
+        nameEnd[h] = colon;
+        valueStart[h] = vs;
+        valueEnd[h] = ve;
+        kind[h] = classify(from, colon);
+        return onHeader(h);
+    }
+
+    private byte classify(int from, int to) {
+        int length = to - from;
+        for (byte k = 1; k < NAMES.length; k++) {
+            if (NAMES[k].length == length && Ascii.equalsIgnoreCase(buf, from, to, NAMES[k])) {
+                return k;
+            }
+        }
+        return OTHER;
+    }
+
+    /** Interprets the framing-relevant header {@code h}. */
+    protected int onHeader(int h) {
+        switch (kind[h]) {
+            case CONTENT_LENGTH -> {
+                long value = parseContentLength(valueStart[h], valueEnd[h]);
+                if (value < 0 || (contentLength >= 0 && contentLength != value)) {
+                    return malformed(); // RFC 9112 §6.3: differing lengths are unrecoverable
+                }
+                contentLength = value;
+            }
+            case TRANSFER_ENCODING -> {
+                if (hasTransferEncoding) {
+                    return malformed(); // a second Transfer-Encoding header applies a coding twice
+                }
+                hasTransferEncoding = true;
+                if (onlyCodingIsChunked(valueStart[h], valueEnd[h])) {
+                    chunked = true;
+                } else {
+                    return otherCodings(lastCodingIsChunked(valueStart[h], valueEnd[h]));
+                }
+            }
+            case CONNECTION -> parseConnection(valueStart[h], valueEnd[h]);
+            case UPGRADE -> hasUpgrade = true;
+            default -> {
+                // passes through as it is
+            }
+        }
+        return HttpStatus.OK;
+    }
+
+    /**
+     * A Transfer-Encoding other than exactly {@code chunked}, whose last coding is or is not
+     * chunked. Requests refuse it; responses fall back to the framing RFC 9112 §6.3 gives.
+     */
+    protected abstract int otherCodings(boolean lastIsChunked);
+
+    /** Digits only, optionally a list of equal values (RFC 9110 §8.6); -1 when invalid. */
+    private long parseContentLength(int from, int to) {
+        long value = -1;
+        int i = from;
+        while (i < to) {
+            long element = 0;
+            int digits = 0;
+            while (i < to && buf.get(i) >= '0' && buf.get(i) <= '9') {
+                if (++digits > 18) {
+                    return -1;
+                }
+                element = element * 10 + (buf.get(i) - '0');
+                i++;
+            }
+            if (digits == 0 || (value >= 0 && value != element)) {
+                return -1;
+            }
+            value = element;
+            while (i < to && (buf.get(i) == Ascii.SP || buf.get(i) == Ascii.HTAB)) {
+                i++;
+            }
+            if (i < to) {
+                if (buf.get(i) != ',') {
+                    return -1;
+                }
+                i++;
+                while (i < to && (buf.get(i) == Ascii.SP || buf.get(i) == Ascii.HTAB)) {
+                    i++;
+                }
+                if (i == to) {
+                    return -1;
+                }
+            }
+        }
+        return value;
+    }
+
+    private static final byte[] CHUNKED = Ascii.bytes("chunked");
+
+    protected final boolean lastCodingIsChunked(int from, int to) {
+        int i = to;
+        while (i > from && buf.get(i - 1) != ',') {
+            i--;
+        }
+        int s = i;
+        while (s < to && (buf.get(s) == Ascii.SP || buf.get(s) == Ascii.HTAB)) {
+            s++;
+        }
+        return Ascii.equalsIgnoreCase(buf, s, to, CHUNKED);
+    }
+
+    private boolean onlyCodingIsChunked(int from, int to) {
+        return Ascii.equalsIgnoreCase(buf, from, to, CHUNKED);
+    }
+
+    private void parseConnection(int from, int to) {
+        int i = from;
+        while (i < to) {
+            while (i < to && (buf.get(i) == Ascii.SP || buf.get(i) == Ascii.HTAB || buf.get(i) == ',')) {
+                i++;
+            }
+            int ts = i;
+            while (i < to && buf.get(i) != ',') {
+                i++;
+            }
+            int te = i;
+            while (te > ts && (buf.get(te - 1) == Ascii.SP || buf.get(te - 1) == Ascii.HTAB)) {
+                te--;
+            }
+            if (te == ts) {
+                continue;
+            }
+            if (Ascii.equalsIgnoreCase(buf, ts, te, CLOSE)) {
+                connectionClose = true;
+            } else if (Ascii.equalsIgnoreCase(buf, ts, te, KEEP_ALIVE_TOKEN)) {
+                connectionKeepAlive = true;
+            } else if (Ascii.equalsIgnoreCase(buf, ts, te, UPGRADE_TOKEN)) {
+                connectionUpgrade = true;
+            } else if (connectionTokens < MAX_CONNECTION_TOKENS) {
+                connectionTokenStart[connectionTokens] = ts;
+                connectionTokenEnd[connectionTokens] = te;
+                connectionTokens++;
+            }
+        }
+    }
+
+    /**
+     * Whether header {@code h} is hop-by-hop (RFC 9110 §7.6.1) and so is not forwarded: the
+     * standard ones, and those the message's own Connection header names.
+     */
+    protected boolean isHopByHop(int h) {
+        switch (kind[h]) {
+            case CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, UPGRADE, TRAILER -> {
+                return true;
+            }
+            case OTHER -> {
+                for (int t = 0; t < connectionTokens; t++) {
+                    if (sameName(h, connectionTokenStart[t], connectionTokenEnd[t])) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private boolean sameName(int h, int from, int to) {
+        int ns = lineStart[h];
+        if (nameEnd[h] - ns != to - from) {
+            return false;
+        }
+        for (int i = 0; i < to - from; i++) {
+            if (Ascii.lower(buf.get(ns + i)) != Ascii.lower(buf.get(from + i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    protected abstract int parseStartLine(int from, int to);
+
+    protected abstract int validateFraming();
+
+    protected abstract int malformed();
+
+    protected abstract int tooManyHeaders();
+
+    /** Copies bytes {@code [from, to)} of the head's buffer to {@code out}. */
+    protected final void copy(ByteBuffer out, int from, int to) {
+        int length = to - from;
+        out.put(out.position(), buf, from, length);
+        out.position(out.position() + length);
+    }
+
+    /** Copies the start line (with its CRLF). */
+    protected final void copyStartLine(ByteBuffer out) {
+        copy(out, start, startLineEnd);
+    }
+
+    /** Copies header line {@code h} as it arrived. */
+    protected final void copyHeaderLine(ByteBuffer out, int h) {
+        copy(out, lineStart[h], lineEnd[h]);
+    }
+
+    public final int start() {
+        return start;
+    }
+
+    /** Index just after the head's final CRLF. */
+    public final int end() {
+        return end;
+    }
+
+    public final int length() {
+        return end - start;
+    }
+
+    public final boolean isHttp11() {
+        return http11;
+    }
+
+    /** The Content-Length, or -1 when absent. */
+    public final long contentLength() {
+        return contentLength;
+    }
+
+    public final boolean isChunked() {
+        return chunked;
+    }
+
+    public final boolean hasConnectionClose() {
+        return connectionClose;
+    }
+
+    public final boolean hasConnectionKeepAlive() {
+        return connectionKeepAlive;
+    }
+
+    /** {@code Connection: upgrade} together with an {@code Upgrade} header. */
+    public final boolean isUpgrade() {
+        return connectionUpgrade && hasUpgrade;
+    }
+
+    /** Whether the sender wants the connection kept open after this message. */
+    public final boolean keepAlive() {
+        return http11 ? !connectionClose : connectionKeepAlive && !connectionClose;
+    }
+
+    public final int headerCount() {
+        return headerCount;
+    }
+
+    public final ByteBuffer buffer() {
+        return buf;
+    }
+
+    /** Finds a header by lower-case name; -1 when absent. For tests and the cold path. */
+    public final int indexOf(String lowerName) {
+        byte[] name = Ascii.bytes(lowerName);
+        for (int h = 0; h < headerCount; h++) {
+            if (Ascii.equalsIgnoreCase(buf, lineStart[h], nameEnd[h], name)) {
+                return h;
+            }
+        }
+        return -1;
+    }
+
+    /** Header {@code h}'s value as a String. For tests and the cold path. */
+    public final String value(int h) {
+        byte[] bytes = new byte[valueEnd[h] - valueStart[h]];
+        buf.get(valueStart[h], bytes);
+        return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,270 @@
+package io.turnout.engine.http;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A client's request head. Strict, to resist smuggling (SPEC §7): anything ambiguous about where
+ * the request ends is answered 400 and the connection is closed.
+ */
+public final class RequestHead extends HttpHead {
+    /** Methods the proxy treats specially; everything else is {@code OTHER}. */
+    public enum Method {
+        GET(true), HEAD(true), OPTIONS(true), TRACE(true), POST(false), PUT(false), DELETE(false),
+        PATCH(false), CONNECT(false), OTHER(false);
+
+        private final boolean safe;
+        final byte[] bytes = Ascii.bytes(name());
+
+        Method(boolean safe) {
+            this.safe = safe;
+        }
+
+        /** RFC 9110 §9.2.1 safe methods: sending one twice has no side effect. */
+        public boolean isSafe() {
+            return safe;
+        }
+    }
+
+    private static final Method[] METHODS = Method.values();
+    private static final byte[] HTTP_1_ = Ascii.bytes("HTTP/1.");
+    private static final int MAX_COOKIE_HEADERS = 8;
+    private static final byte[] XFF_SEPARATOR = Ascii.bytes(", ");
+    private static final byte[] XFF = Ascii.bytes("X-Forwarded-For: ");
+    private static final byte[] XFP_HTTP = Ascii.bytes("X-Forwarded-Proto: http\r\n");
+    private static final byte[] XFH = Ascii.bytes("X-Forwarded-Host: ");
+    private static final byte[] CONNECTION_UPGRADE = Ascii.bytes("Connection: upgrade\r\n");
+    private static final byte[] CRLF = Ascii.bytes("\r\n");
+
+    private Method method;
+    private int targetStart;
+    private int targetEnd;
+    private int hostHeader;
+    private int hostCount;
+    private boolean expectContinue;
+    private final int[] cookieHeaders = new int[MAX_COOKIE_HEADERS];
+    private int cookieHeaderCount;
+    private int forwardedForHeader;
+
+    @Override
+    public void reset() {
+        super.reset();
+        method = null;
+        hostHeader = -1;
+        hostCount = 0;
+        expectContinue = false;
+        cookieHeaderCount = 0;
+        forwardedForHeader = -1;
+    }
+
+    public RequestHead() {
+        reset();
+    }
+
+    @Override
+    protected int parseStartLine(int from, int to) {
+        int sp1 = from;
+        while (sp1 < to && buf.get(sp1) != Ascii.SP) {
+            if (!Ascii.isTchar(buf.get(sp1))) {
+                return 400;
+            }
+            sp1++;
+        }
+        if (sp1 == from || sp1 == to) {
+            return 400;
+        }
+        method = methodOf(from, sp1);
+        targetStart = sp1 + 1;
+        int sp2 = targetStart;
+        while (sp2 < to && buf.get(sp2) != Ascii.SP) {
+            int b = buf.get(sp2) & 0xff;
+            if (b < 0x21 || b == 0x7f) {
+                return 400; // control characters in the target
+            }
+            sp2++;
+        }
+        targetEnd = sp2;
+        if (targetEnd == targetStart || sp2 == to) {
+            return 400;
+        }
+        int version = sp2 + 1;
+        if (to - version != 8 || !Ascii.equals(buf, version, version + 7, HTTP_1_)) {
+            return isHttpVersion(version, to) ? 505 : 400;
+        }
+        byte minor = buf.get(version + 7);
+        if (minor == '1') {
+            http11 = true;
+        } else if (minor != '0') {
+            return 505;
+        }
+        return HttpStatus.OK;
+    }
+
+    private boolean isHttpVersion(int from, int to) {
+        return to - from == 8 && buf.get(from) == 'H' && buf.get(from + 4) == '/'
+                && Character.isDigit(buf.get(from + 5)) && buf.get(from + 6) == '.'
+                && Character.isDigit(buf.get(from + 7));
+    }
+
+    private Method methodOf(int from, int to) {
+        for (Method m : METHODS) {
+            byte[] name = m.bytes;
+            if (name.length == to - from && sameBytes(from, name)) {
+                return m;
+            }
+        }
+        return Method.OTHER;
+    }
+
+    private boolean sameBytes(int from, byte[] name) {
+        for (int i = 0; i < name.length; i++) {
+            if (buf.get(from + i) != name[i]) {
+                return false; // methods are case-sensitive (RFC 9110 §9.1)
+            }
+        }
+        return true;
+    }
+
+    @Override
+    protected int onHeader(int h) {
+        switch (kind[h]) {
+            case HOST -> {
+                hostHeader = h;
+                hostCount++;
+            }
+            case EXPECT -> expectContinue = Ascii.equalsIgnoreCase(buf, valueStart[h], valueEnd[h],
+                    Ascii.bytes("100-continue"));
+            case COOKIE -> {
+                if (cookieHeaderCount < MAX_COOKIE_HEADERS) {
+                    cookieHeaders[cookieHeaderCount++] = h;
+                }
+            }
+            case X_FORWARDED_FOR -> {
+                if (forwardedForHeader < 0) {
+                    forwardedForHeader = h;
+                }
+            }
+            default -> {
+                return super.onHeader(h);
+            }
+        }
+        return HttpStatus.OK;
+    }
+
+    @Override
+    protected int otherCodings(boolean lastIsChunked) {
+        // RFC 9112 §6.1: a coding the proxy does not implement is 501; one that leaves the length
+        // unknown (chunked not last) cannot be framed at all.
+        return lastIsChunked ? 501 : 400;
+    }
+
+    @Override
+    protected int validateFraming() {
+        if (hasTransferEncoding && contentLength >= 0) {
+            return 400; // RFC 9112 §6.3: CL with TE is a smuggling vector
+        }
+        if (hasTransferEncoding && !http11) {
+            return 400; // RFC 9112 §6.1: TE in an HTTP/1.0 request cannot be trusted
+        }
+        if (hostCount > 1 || (http11 && hostCount == 0)) {
+            return 400; // RFC 9112 §3.2
+        }
+        if (method == Method.CONNECT) {
+            return 405; // a reverse proxy does not open tunnels to arbitrary hosts
+        }
+        return HttpStatus.OK;
+    }
+
+    @Override
+    protected int malformed() {
+        return 400;
+    }
+
+    @Override
+    protected int tooManyHeaders() {
+        return 431;
+    }
+
+    public Method method() {
+        return method;
+    }
+
+    public boolean expectsContinue() {
+        return expectContinue;
+    }
+
+    /** The body length, or -1 for chunked. */
+    public long bodyLength() {
+        return chunked ? -1 : Math.max(contentLength, 0);
+    }
+
+    /** The request target as a String. Cold path (logging, tests). */
+    public String target() {
+        byte[] bytes = new byte[targetEnd - targetStart];
+        buf.get(targetStart, bytes);
+        return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Finds cookie {@code name} in the Cookie headers, by name with proper boundaries
+     * ({@code xdynsoftup} is not {@code dynsoftup}; RFC 6265 §5.4). Returns the value's
+     * {@code start << 32 | end} in the buffer, or -1. Allocation free.
+     */
+    public long findCookie(byte[] name) {
+        for (int c = 0; c < cookieHeaderCount; c++) {
+            int h = cookieHeaders[c];
+            long found = CookieScanner.find(buf, valueStart[h], valueEnd[h], name);
+            if (found >= 0) {
+                return found;
+            }
+        }
+        return -1;
+    }
+
+    /** Bytes the rewritten head may add to the original, so callers can check it fits. */
+    public int rewriteOverhead(int clientAddressLength) {
+        int host = hostHeader >= 0 ? valueEnd[hostHeader] - valueStart[hostHeader] : 0;
+        return XFF.length + XFF_SEPARATOR.length + clientAddressLength + 2 + XFP_HTTP.length
+                + XFH.length + host + 2 + CONNECTION_UPGRADE.length;
+    }
+
+    /**
+     * Writes the head to send upstream: the request line and headers as they arrived, minus
+     * hop-by-hop headers (RFC 9110 §7.6.1) and the client's own X-Forwarded-Proto/Host, plus
+     * X-Forwarded-For (appended to the client's), X-Forwarded-Proto and X-Forwarded-Host. Host is
+     * kept. For an upgrade, Upgrade and {@code Connection: upgrade} are passed on.
+     */
+    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress) {
+        boolean upgrade = isUpgrade();
+        copyStartLine(out);
+        for (int h = 0; h < headerCount; h++) {
+            byte k = kind[h];
+            if (k == X_FORWARDED_PROTO || k == X_FORWARDED_HOST) {
+                continue;
+            }
+            if (k == X_FORWARDED_FOR) {
+                if (h == forwardedForHeader) {
+                    copy(out, lineStart[h], valueEnd[h]);
+                    out.put(XFF_SEPARATOR).put(clientAddress).put(CRLF);
+                }
+                continue;
+            }
+            if (isHopByHop(h) && !(upgrade && k == UPGRADE)) {
+                continue;
+            }
+            copyHeaderLine(out, h);
+        }
+        if (upgrade) {
+            out.put(CONNECTION_UPGRADE);
+        }
+        if (forwardedForHeader < 0) {
+            out.put(XFF).put(clientAddress).put(CRLF);
+        }
+        out.put(XFP_HTTP);
+        if (hostHeader >= 0) {
+            out.put(XFH);
+            copy(out, valueStart[hostHeader], valueEnd[hostHeader]);
+            out.put(CRLF);
+        }
+        out.put(CRLF);
+    }
+}

@@ -1,0 +1,1040 @@
+package io.turnout.engine.net;
+
+import io.turnout.engine.ProxySettings;
+import io.turnout.engine.http.ChunkScanner;
+import io.turnout.engine.http.ErrorResponses;
+import io.turnout.engine.http.HttpStatus;
+import io.turnout.engine.http.RequestHead;
+import io.turnout.engine.http.ResponseHead;
+import io.turnout.engine.route.Cluster;
+import io.turnout.engine.route.RouteDecision;
+import io.turnout.engine.route.Router;
+import io.turnout.engine.route.Server;
+import io.turnout.engine.route.ServerCursor;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One client connection and the exchange (request and response) it is in, HAProxy style: the
+ * connection owns the socket and its input buffer; the exchange state is reset for every request,
+ * so each request on a keep-alive connection is routed on its own.
+ *
+ * <p>Bytes are relayed without copies: client bytes are read into {@code in} and written from
+ * {@code in} to the upstream; upstream bytes are read into {@code upIn} and written from there to
+ * the client. Only the heads are rewritten, into their own buffers, and go out in a gathering
+ * write together with the body bytes that follow them. A side is read only while the other side
+ * has nothing pending, which is the back pressure (Netty's HexDumpProxy discipline).
+ *
+ * <p>Buffers are in "drain mode" between events: {@code [position, limit)} holds unread bytes,
+ * and {@code [position, sendEnd)} the bytes already framed as part of the current message and
+ * waiting to be written to the peer.
+ */
+final class ClientConnection extends Timed implements IoHandler {
+    private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
+
+    private enum ResponsePhase { HEAD, BODY, DONE }
+
+    private enum Failure { CONNECT, CONNECT_TIMEOUT, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
+
+    private static final long LINGER_NANOS = 2_000_000_000L;
+
+    private final SelectorLoop loop;
+    private final ProxyContext context;
+    private final ProxySettings settings;
+    private final BufferPool buffers;
+    private final SocketChannel channel;
+    private final byte[] clientAddress;
+    private final RequestHead request = new RequestHead();
+    private final ResponseHead response = new ResponseHead();
+    private final ChunkScanner requestChunks = new ChunkScanner();
+    private final ChunkScanner responseChunks = new ChunkScanner();
+    private final RouteDecision route = new RouteDecision();
+    private final ServerCursor cursor = new ServerCursor();
+    private final ByteBuffer[] gather = new ByteBuffer[2];
+    private final byte[] cookieScratch = new byte[Router.cookieScratchSize()];
+    private SelectionKey key;
+    private int clientInterest = -1;
+    private Phase phase = Phase.READ_HEAD;
+
+    private ByteBuffer in;
+    private int inSendEnd;
+    /** Where the current request's body starts in {@code in}, for a replay; -1 once it is gone. */
+    private int replayFrom;
+
+    // The current exchange: request side.
+    private ByteBuffer requestHeadOut;
+    private UpstreamConnection upstream;
+    private Cluster servingCluster;
+    private boolean headRequest;
+    private boolean safeMethod;
+    private boolean clientHttp10;
+    private boolean clientWantsClose;
+    private boolean upgradeRequested;
+    private boolean requestChunked;
+    private long requestBodyLength;
+    private long requestRemaining;
+    private boolean requestFramed;
+    private boolean requestSent;
+    private boolean requestBytesSent;
+    private boolean upstreamWritePending;
+    private int sends;
+
+    // The current exchange: response side.
+    private ByteBuffer upIn;
+    private int upInSendEnd;
+    private ByteBuffer responseHeadOut;
+    private ResponsePhase responsePhase;
+    private ResponseHead.BodyKind responseKind;
+    private long responseRemaining;
+    private boolean responseStarted;
+    private boolean upstreamReusable;
+    private boolean closeAfterResponse;
+
+    // Tunnel (after 101) half-closes.
+    private boolean clientEof;
+    private boolean upstreamEof;
+
+    ClientConnection(SelectorLoop loop, SocketChannel channel) throws IOException {
+        this.loop = loop;
+        this.context = loop.context();
+        this.settings = context.settings();
+        this.buffers = loop.buffers();
+        this.channel = channel;
+        InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+        this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    void register(Selector selector) throws IOException {
+        key = channel.register(selector, SelectionKey.OP_READ, this);
+        clientInterest = SelectionKey.OP_READ;
+        loop.track(this);
+        awaitNextRequest();
+    }
+
+    // ---- readiness --------------------------------------------------------------------------------
+
+    @Override
+    public void onReady(SelectionKey readyKey) {
+        if (!readyKey.isValid()) {
+            return;
+        }
+        int ready = readyKey.readyOps();
+        if ((ready & SelectionKey.OP_WRITE) != 0) {
+            onClientWritable();
+        }
+        if (phase != Phase.CLOSED && (ready & SelectionKey.OP_READ) != 0) {
+            onClientReadable();
+        }
+        updateInterest();
+    }
+
+    void onUpstreamReady(UpstreamConnection from, int ready) {
+        if (from != upstream) {
+            from.close(); // a connection this exchange already gave up on
+            return;
+        }
+        if ((ready & SelectionKey.OP_CONNECT) != 0) {
+            finishConnect();
+        } else {
+            if ((ready & SelectionKey.OP_WRITE) != 0) {
+                if (phase == Phase.TUNNEL) {
+                    flushToUpstream();
+                    closeTunnelIfDone();
+                } else {
+                    pumpRequest();
+                }
+            }
+            if (upstream == from && (ready & SelectionKey.OP_READ) != 0) {
+                onUpstreamReadable();
+            }
+        }
+        updateInterest();
+    }
+
+    @Override
+    void onTimeout(long now) {
+        switch (phase) {
+            case READ_HEAD -> {
+                if (in != null && in.hasRemaining()) {
+                    respondError(408); // half a head, then silence: slowloris (SPEC §7 head timeout)
+                } else {
+                    close(); // idle keep-alive connection
+                }
+            }
+            case CLOSING -> close();
+            default -> abort(); // the client stopped reading for longer than the idle timeout
+        }
+        updateInterest();
+    }
+
+    void onUpstreamTimeout(UpstreamConnection from) {
+        if (from != upstream) {
+            from.close();
+            return;
+        }
+        if (from.state == UpstreamConnection.State.CONNECTING) {
+            upstreamFailed(Failure.CONNECT_TIMEOUT);
+        } else if (responsePhase == ResponsePhase.HEAD) {
+            upstreamFailed(Failure.RESPONSE_TIMEOUT);
+        } else {
+            abort(); // the upstream stalled mid-body: the client can only see the connection end
+        }
+        updateInterest();
+    }
+
+    // ---- client input -----------------------------------------------------------------------------
+
+    private void onClientReadable() {
+        if (phase == Phase.CLOSING) {
+            discardInput();
+            return;
+        }
+        if (!readClient()) {
+            return;
+        }
+        switch (phase) {
+            case READ_HEAD -> processHead();
+            case EXCHANGE -> pumpRequest();
+            case TUNNEL -> {
+                inSendEnd = in.limit();
+                flushToUpstream();
+            }
+            default -> {
+                // nothing to read in other phases
+            }
+        }
+    }
+
+    /** Reads what the client sent into {@code in}. Returns false when nothing more can happen now. */
+    private boolean readClient() {
+        if (in == null) {
+            in = buffers.acquire();
+            if (in == null) {
+                respondError(503);
+                return false;
+            }
+            in.flip();
+            inSendEnd = 0;
+        }
+        int scanned = request.scannedBytes(in);
+        int shift = in.position();
+        in.compact();
+        inSendEnd -= shift;
+        if (replayFrom >= 0) {
+            replayFrom = replayFrom >= shift ? replayFrom - shift : -1;
+        }
+        int n;
+        try {
+            n = channel.read(in);
+        } catch (IOException e) {
+            in.flip();
+            abort();
+            return false;
+        }
+        in.flip();
+        if (phase == Phase.READ_HEAD) {
+            request.rebaseScan(scanned);
+        }
+        if (n < 0) {
+            onClientEof();
+            return false;
+        }
+        if (phase == Phase.READ_HEAD && in.position() == 0 && in.limit() == n && n > 0) {
+            deadline = System.nanoTime() + settings.headTimeout().toNanos(); // the head has begun
+        }
+        return n > 0;
+    }
+
+    private void onClientEof() {
+        if (phase == Phase.TUNNEL) {
+            clientEof = true;
+            flushToUpstream();
+            closeTunnelIfDone();
+        } else {
+            abort(); // between requests this is the normal end; mid-exchange the client gave up
+        }
+    }
+
+    private void processHead() {
+        skipLeadingEmptyLines();
+        if (!in.hasRemaining()) {
+            awaitNextRequest();
+            return;
+        }
+        int end = request.findEnd(in);
+        if (end < 0) {
+            if (in.remaining() >= settings.maxHeadBytes()) {
+                respondError(431);
+            }
+            return;
+        }
+        if (end - in.position() > settings.maxHeadBytes()) {
+            respondError(431);
+            return;
+        }
+        int status = request.parse(in, end);
+        if (status != HttpStatus.OK) {
+            respondError(status);
+            return;
+        }
+        startExchange(end);
+    }
+
+    /** RFC 9112 §2.2: a server should ignore empty lines received before a request line. */
+    private void skipLeadingEmptyLines() {
+        while (in.remaining() >= 2 && in.get(in.position()) == '\r' && in.get(in.position() + 1) == '\n') {
+            in.position(in.position() + 2);
+        }
+    }
+
+    // ---- one exchange -----------------------------------------------------------------------------
+
+    private void startExchange(int headEnd) {
+        phase = Phase.EXCHANGE;
+        deadline = 0;
+        if (!context.router().route(context.writer().snapshot(), request, route)) {
+            respondError(503);
+            return;
+        }
+        requestHeadOut = buffers.acquire();
+        if (requestHeadOut == null) {
+            respondError(503);
+            return;
+        }
+        if (request.length() + request.rewriteOverhead(clientAddress.length) > requestHeadOut.capacity()) {
+            respondError(431);
+            return;
+        }
+        request.writeUpstreamHead(requestHeadOut, clientAddress);
+        requestHeadOut.flip();
+
+        RequestHead.Method method = request.method();
+        headRequest = method == RequestHead.Method.HEAD;
+        safeMethod = method.isSafe();
+        clientHttp10 = !request.isHttp11();
+        clientWantsClose = !request.keepAlive();
+        upgradeRequested = request.isUpgrade();
+        requestChunked = request.isChunked();
+        requestBodyLength = request.bodyLength();
+        in.position(headEnd);
+        inSendEnd = headEnd;
+        replayFrom = headEnd;
+        sends = 0;
+        resetRequestFraming();
+        resetResponse();
+        cursor.begin(route.primary(), route.fallback(), loop.nextRoundRobin());
+        connectNext();
+    }
+
+    private void resetRequestFraming() {
+        requestChunks.reset();
+        requestRemaining = requestBodyLength;
+        requestFramed = !requestChunked && requestBodyLength == 0;
+        requestSent = false;
+        requestBytesSent = false;
+        upstreamWritePending = false;
+    }
+
+    private void resetResponse() {
+        response.reset();
+        responsePhase = ResponsePhase.HEAD;
+        responseStarted = false;
+        upstreamReusable = false;
+        closeAfterResponse = false;
+    }
+
+    /** Tries the next candidate server until one connects or none is left. */
+    private void connectNext() {
+        Server server;
+        while ((server = cursor.next()) != null) {
+            servingCluster = cursor.currentCluster();
+            UpstreamConnection pooled = loop.upstreams().lease(server, this);
+            if (pooled != null) {
+                upstream = pooled;
+                onUpstreamConnected();
+                return;
+            }
+            try {
+                upstream = UpstreamConnection.open(loop, server, this);
+            } catch (IOException e) {
+                Logger.debug("Connect to {} failed: {}", server, e.getMessage());
+                continue;
+            }
+            if (upstream.state == UpstreamConnection.State.LEASED) {
+                onUpstreamConnected();
+            } else {
+                upstream.deadline = System.nanoTime() + settings.connectTimeout().toNanos();
+            }
+            return;
+        }
+        respondError(502);
+    }
+
+    private void finishConnect() {
+        try {
+            if (!upstream.channel.finishConnect()) {
+                return;
+            }
+        } catch (IOException e) {
+            Logger.debug("Connect to {} failed: {}", upstream.server, e.getMessage());
+            upstreamFailed(Failure.CONNECT);
+            return;
+        }
+        upstream.state = UpstreamConnection.State.LEASED;
+        onUpstreamConnected();
+    }
+
+    private void onUpstreamConnected() {
+        sends++;
+        upstream.deadline = System.nanoTime() + settings.responseTimeout().toNanos();
+        pumpRequest();
+    }
+
+    /** Frames newly read request body bytes and writes what is framed to the upstream. */
+    private void pumpRequest() {
+        if (upstream == null || upstream.state != UpstreamConnection.State.LEASED) {
+            return;
+        }
+        if (!requestFramed) {
+            frameRequestBody();
+            if (phase != Phase.EXCHANGE) {
+                return;
+            }
+        }
+        if (flushToUpstream() && requestFramed) {
+            requestSent = true;
+            if (responsePhase == ResponsePhase.DONE) {
+                finishExchange(); // the response finished while the body was still going out
+            }
+        }
+    }
+
+    private void frameRequestBody() {
+        int limit = in.limit();
+        if (requestChunked) {
+            int end = requestChunks.scan(in, inSendEnd, limit);
+            if (end == ChunkScanner.ERROR) {
+                if (responseStarted) {
+                    abort();
+                } else {
+                    respondError(400);
+                }
+                return;
+            }
+            inSendEnd = end;
+            requestFramed = requestChunks.isDone();
+        } else {
+            long take = Math.min(requestRemaining, limit - inSendEnd);
+            inSendEnd += (int) take;
+            requestRemaining -= take;
+            requestFramed = requestRemaining == 0;
+        }
+    }
+
+    /** Writes the pending request head and framed body bytes. Returns true when nothing is left. */
+    private boolean flushToUpstream() {
+        boolean headPending = requestHeadOut != null && requestHeadOut.hasRemaining();
+        if (!headPending && in.position() >= inSendEnd) {
+            upstreamWritePending = false;
+            return true;
+        }
+        int limit = in.limit();
+        in.limit(inSendEnd);
+        try {
+            long written;
+            if (headPending) {
+                gather[0] = requestHeadOut;
+                gather[1] = in;
+                written = upstream.channel.write(gather);
+            } else {
+                written = upstream.channel.write(in);
+            }
+            if (written > 0) {
+                requestBytesSent = true;
+            }
+        } catch (IOException e) {
+            in.limit(limit);
+            if (phase == Phase.TUNNEL) {
+                abort();
+            } else {
+                upstreamFailed(Failure.RESET);
+            }
+            return false;
+        } finally {
+            gather[0] = null;
+            gather[1] = null;
+        }
+        in.limit(limit);
+        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
+        return !upstreamWritePending;
+    }
+
+    // ---- upstream input ---------------------------------------------------------------------------
+
+    private void onUpstreamReadable() {
+        if (upIn == null) {
+            upIn = buffers.acquire();
+            if (upIn == null) {
+                upstreamFailed(Failure.BAD_RESPONSE);
+                return;
+            }
+            upIn.flip();
+            upInSendEnd = 0;
+        }
+        int scanned = response.scannedBytes(upIn);
+        int shift = upIn.position();
+        upIn.compact();
+        upInSendEnd -= shift;
+        int n;
+        try {
+            n = upstream.channel.read(upIn);
+        } catch (IOException e) {
+            upIn.flip();
+            onUpstreamEof();
+            return;
+        }
+        upIn.flip();
+        if (responsePhase == ResponsePhase.HEAD) {
+            response.rebaseScan(scanned);
+        }
+        if (n < 0) {
+            onUpstreamEof();
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        if (phase == Phase.TUNNEL) {
+            upInSendEnd = upIn.limit();
+            flushToClient();
+            return;
+        }
+        if (responsePhase == ResponsePhase.BODY) {
+            upstream.deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+        }
+        pumpResponse();
+    }
+
+    private void onUpstreamEof() {
+        if (phase == Phase.TUNNEL) {
+            upstreamEof = true;
+            flushToClient();
+            closeTunnelIfDone();
+            return;
+        }
+        switch (responsePhase) {
+            case HEAD -> upstreamFailed(Failure.RESET);
+            case BODY -> {
+                upstreamReusable = false;
+                if (responseKind == ResponseHead.BodyKind.UNTIL_CLOSE) {
+                    responsePhase = ResponsePhase.DONE; // the close is the end of this body
+                    if (flushToClient()) {
+                        finishExchange();
+                    }
+                } else {
+                    abort(); // truncated: closing is the only honest signal left
+                }
+            }
+            default -> upstreamReusable = false;
+        }
+    }
+
+    /** Parses heads, frames body bytes and writes them to the client, as far as the bytes go. */
+    private void pumpResponse() {
+        while (phase == Phase.EXCHANGE) {
+            if (responsePhase == ResponsePhase.HEAD && !parseResponseHead()) {
+                return;
+            }
+            if (phase != Phase.EXCHANGE) {
+                return;
+            }
+            if (responsePhase == ResponsePhase.BODY) {
+                frameResponseBody();
+                if (phase != Phase.EXCHANGE) {
+                    return;
+                }
+            }
+            if (!flushToClient()) {
+                return;
+            }
+            if (responsePhase == ResponsePhase.DONE) {
+                if (requestSent || !requestFramed) {
+                    finishExchange();
+                }
+                return;
+            }
+            if (responsePhase == ResponsePhase.HEAD && upIn.hasRemaining()) {
+                continue; // the final head may follow a 1xx in the same read
+            }
+            return;
+        }
+        if (phase == Phase.TUNNEL) {
+            flushToClient();
+        }
+    }
+
+    /** Returns true when a head was consumed (final or interim). */
+    private boolean parseResponseHead() {
+        int end = response.findEnd(upIn);
+        if (end < 0) {
+            if (upIn.remaining() >= settings.maxHeadBytes()) {
+                upstreamFailed(Failure.BAD_RESPONSE);
+            }
+            return false;
+        }
+        int status = response.parse(upIn, end);
+        if (status != HttpStatus.OK || end - upIn.position() > settings.maxHeadBytes()) {
+            upstreamFailed(Failure.BAD_RESPONSE);
+            return false;
+        }
+        responseHeadOut = buffers.acquire();
+        if (responseHeadOut == null) {
+            upstreamFailed(Failure.BAD_RESPONSE);
+            return false;
+        }
+        if (response.isInterim()) {
+            // 1xx (100-continue) passes through unchanged; the final head follows.
+            response.writeInterimHead(responseHeadOut);
+            responseHeadOut.flip();
+            upIn.position(end);
+            upInSendEnd = end;
+            response.reset();
+            responseStarted = true;
+            return true;
+        }
+        upstream.deadline = 0;
+        boolean switching = response.isSwitchingProtocols() && upgradeRequested;
+        responseKind = response.bodyKind(headRequest);
+        upstreamReusable = !switching && response.upstreamReusable(headRequest);
+        closeAfterResponse = !switching && (clientWantsClose || clientHttp10 || loop.isDraining()
+                || responseKind == ResponseHead.BodyKind.UNTIL_CLOSE);
+        int cookies = context.router().writeCookies(route, servingCluster, cookieScratch);
+        int needed = (end - upIn.position()) + cookies + ResponseHead.rewriteOverhead() + 2;
+        if (needed > responseHeadOut.capacity()) {
+            upstreamFailed(Failure.BAD_RESPONSE);
+            return false;
+        }
+        response.writeClientHead(responseHeadOut, cookieScratch, cookies, closeAfterResponse, clientHttp10);
+        responseHeadOut.flip();
+        logResponse();
+        upIn.position(end);
+        upInSendEnd = end;
+        responseStarted = true;
+        responseRemaining = response.contentLength();
+        responseChunks.reset();
+        if (switching) {
+            enterTunnel();
+        } else {
+            responsePhase = responseKind == ResponseHead.BodyKind.NONE ? ResponsePhase.DONE : ResponsePhase.BODY;
+        }
+        return true;
+    }
+
+    private void logResponse() {
+        if (context.logResponses()) {
+            Server server = upstream.server;
+            Logger.info("Serving response {} from ip: [{}] port: [{}] version: [{}] mode: [{}]",
+                    context.nextResponseNumber(), server.hostname(), server.port(), servingCluster.version(),
+                    route.newest().mode());
+        }
+    }
+
+    private void frameResponseBody() {
+        int limit = upIn.limit();
+        switch (responseKind) {
+            case LENGTH -> {
+                long take = Math.min(responseRemaining, limit - upInSendEnd);
+                upInSendEnd += (int) take;
+                responseRemaining -= take;
+                if (responseRemaining == 0) {
+                    responsePhase = ResponsePhase.DONE;
+                }
+            }
+            case CHUNKED -> {
+                int end = responseChunks.scan(upIn, upInSendEnd, limit);
+                if (end == ChunkScanner.ERROR) {
+                    // The head is out, so a 502 is impossible; the client sees a truncated close.
+                    flushToClient();
+                    abort();
+                    return;
+                }
+                upInSendEnd = end;
+                if (responseChunks.isDone()) {
+                    responsePhase = ResponsePhase.DONE;
+                }
+            }
+            default -> upInSendEnd = limit;
+        }
+        if (responsePhase == ResponsePhase.DONE && upInSendEnd < limit) {
+            upstreamReusable = false; // the upstream sent more than its response: never reuse it
+        }
+    }
+
+    /** Writes the pending response head and framed body bytes. Returns true when nothing is left. */
+    private boolean flushToClient() {
+        boolean headPending = responseHeadOut != null && responseHeadOut.hasRemaining();
+        if (!headPending && (upIn == null || upIn.position() >= upInSendEnd)) {
+            releaseResponseHead();
+            return true;
+        }
+        int limit = upIn.limit();
+        upIn.limit(upInSendEnd);
+        try {
+            long written;
+            if (headPending) {
+                gather[0] = responseHeadOut;
+                gather[1] = upIn;
+                written = channel.write(gather);
+            } else {
+                written = channel.write(upIn);
+            }
+            if (written > 0) {
+                deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            }
+        } catch (IOException e) {
+            upIn.limit(limit);
+            abort();
+            return false;
+        } finally {
+            gather[0] = null;
+            gather[1] = null;
+        }
+        upIn.limit(limit);
+        boolean pending = clientOutputPending();
+        if (!pending) {
+            releaseResponseHead();
+            deadline = 0;
+        }
+        return !pending;
+    }
+
+    private boolean clientOutputPending() {
+        return (responseHeadOut != null && responseHeadOut.hasRemaining())
+                || (upIn != null && upIn.position() < upInSendEnd);
+    }
+
+    private void onClientWritable() {
+        if (phase == Phase.CLOSING) {
+            flushError();
+        } else if (phase == Phase.TUNNEL) {
+            flushToClient();
+            closeTunnelIfDone();
+        } else if (phase == Phase.EXCHANGE) {
+            pumpResponse();
+        }
+    }
+
+    // ---- failure and retry (SPEC §3) ---------------------------------------------------------------
+
+    private void upstreamFailed(Failure failure) {
+        Server failed = upstream != null ? upstream.server : null;
+        Logger.debug("Upstream {} failed: {}", failed, failure);
+        closeUpstream();
+        buffers.release(upIn);
+        upIn = null;
+        upInSendEnd = 0;
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        if (failure == Failure.RESPONSE_TIMEOUT) {
+            respondError(504);
+            return;
+        }
+        if (failure == Failure.BAD_RESPONSE) {
+            respondError(502);
+            return;
+        }
+        if (canReplay()) {
+            requestHeadOut.position(0);
+            in.position(replayFrom);
+            inSendEnd = replayFrom;
+            resetRequestFraming();
+            response.reset();
+            connectNext();
+        } else {
+            respondError(502);
+        }
+    }
+
+    /**
+     * SPEC §3: replay only what cannot have had an effect twice: a request no byte of which was
+     * sent, or a safe one whose body is still whole in the buffer; at most {@code maxRetries}
+     * times after the first send.
+     */
+    private boolean canReplay() {
+        if (replayFrom < 0) {
+            return false;
+        }
+        if (!requestBytesSent) {
+            return true;
+        }
+        return safeMethod && sends <= settings.maxRetries();
+    }
+
+    private void closeUpstream() {
+        if (upstream != null) {
+            upstream.close();
+            upstream = null;
+        }
+        upstreamWritePending = false;
+    }
+
+    // ---- end of an exchange -----------------------------------------------------------------------
+
+    private void finishExchange() {
+        if (!requestSent) {
+            // The response ended before the request did: the rest of the request cannot be told
+            // apart from a next request, so neither connection can carry another exchange.
+            upstreamReusable = false;
+            closeAfterResponse = true;
+        }
+        if (upstream != null) {
+            if (upstreamReusable && upIn.position() == upIn.limit()) {
+                upstream.deadline = 0;
+                loop.upstreams().giveBack(upstream);
+            } else {
+                upstream.close();
+            }
+            upstream = null;
+        }
+        buffers.release(upIn);
+        upIn = null;
+        upInSendEnd = 0;
+        buffers.release(requestHeadOut);
+        requestHeadOut = null;
+        releaseResponseHead();
+        if (closeAfterResponse) {
+            beginClose();
+            return;
+        }
+        phase = Phase.READ_HEAD;
+        request.reset();
+        if (in.hasRemaining()) {
+            processHead(); // a pipelined request is already here
+        } else {
+            awaitNextRequest();
+        }
+    }
+
+    private void awaitNextRequest() {
+        phase = Phase.READ_HEAD;
+        request.reset();
+        if (in != null && !in.hasRemaining()) {
+            buffers.release(in);
+            in = null;
+        }
+        if (loop.isDraining() && in == null) {
+            close();
+            return;
+        }
+        deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+    }
+
+    void onDrain() {
+        if (phase == Phase.READ_HEAD && (in == null || !in.hasRemaining())) {
+            close();
+        }
+    }
+
+    // ---- tunnel (101 Switching Protocols) ----------------------------------------------------------
+
+    private void enterTunnel() {
+        phase = Phase.TUNNEL;
+        deadline = 0;
+        upstream.deadline = 0;
+        buffers.release(requestHeadOut);
+        requestHeadOut = null;
+        upInSendEnd = upIn.limit();
+        inSendEnd = in.limit();
+        flushToClient();
+        flushToUpstream();
+    }
+
+    private void closeTunnelIfDone() {
+        if (phase != Phase.TUNNEL) {
+            return;
+        }
+        try {
+            if (clientEof && !upstreamWritePending && upstream != null && upstream.channel.isOpen()) {
+                upstream.channel.shutdownOutput();
+            }
+            if (upstreamEof && !clientOutputPending()) {
+                channel.shutdownOutput();
+            }
+        } catch (IOException e) {
+            abort();
+            return;
+        }
+        if (clientEof && upstreamEof && !upstreamWritePending && !clientOutputPending()) {
+            close();
+        }
+    }
+
+    // ---- errors and closing -----------------------------------------------------------------------
+
+    /** Answers with a canned error and closes; the exchange, if any, is abandoned. */
+    private void respondError(int status) {
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        closeUpstream();
+        buffers.release(upIn);
+        upIn = null;
+        buffers.release(requestHeadOut);
+        requestHeadOut = null;
+        releaseResponseHead();
+        phase = Phase.CLOSING;
+        errorOut = ErrorResponses.forStatus(status);
+        deadline = System.nanoTime() + LINGER_NANOS;
+        flushError();
+    }
+
+    private ByteBuffer errorOut;
+
+    private void flushError() {
+        if (errorOut != null) {
+            try {
+                channel.write(errorOut);
+            } catch (IOException e) {
+                close();
+                return;
+            }
+            if (errorOut.hasRemaining()) {
+                return;
+            }
+            errorOut = null;
+        }
+        beginClose();
+    }
+
+    /**
+     * Half-closes and reads until the client closes too (a lingering close, as nginx does):
+     * closing with unread input would send a reset that can destroy the response in flight.
+     */
+    private void beginClose() {
+        phase = Phase.CLOSING;
+        deadline = System.nanoTime() + LINGER_NANOS;
+        try {
+            channel.shutdownOutput();
+        } catch (IOException e) {
+            close();
+        }
+    }
+
+    private void discardInput() {
+        if (in == null) {
+            in = buffers.acquire();
+            if (in == null) {
+                close();
+                return;
+            }
+        }
+        in.clear();
+        try {
+            if (channel.read(in) < 0) {
+                close();
+                return;
+            }
+        } catch (IOException e) {
+            close();
+            return;
+        }
+        in.clear().flip();
+    }
+
+    /** Closes everything now, whatever state the exchange is in. */
+    void abort() {
+        close();
+    }
+
+    private void close() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        phase = Phase.CLOSED;
+        closeUpstream();
+        buffers.release(in);
+        in = null;
+        buffers.release(upIn);
+        upIn = null;
+        buffers.release(requestHeadOut);
+        requestHeadOut = null;
+        releaseResponseHead();
+        loop.untrack(this);
+        key.cancel();
+        SelectorLoop.closeQuietly(channel);
+        loop.clientClosed();
+    }
+
+    private void releaseResponseHead() {
+        if (responseHeadOut != null) {
+            buffers.release(responseHeadOut);
+            responseHeadOut = null;
+        }
+    }
+
+    // ---- interest ops -----------------------------------------------------------------------------
+
+    /** Derives both channels' interest from the state, once per event: one place to read it. */
+    private void updateInterest() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        boolean clientOut = clientOutputPending();
+        boolean upstreamConnected = upstream != null && upstream.state == UpstreamConnection.State.LEASED;
+        int client = 0;
+        switch (phase) {
+            case READ_HEAD -> client = SelectionKey.OP_READ;
+            case EXCHANGE -> {
+                if (upstreamConnected && !requestFramed && !upstreamWritePending) {
+                    client = SelectionKey.OP_READ;
+                }
+            }
+            case TUNNEL -> {
+                if (!clientEof && !upstreamWritePending) {
+                    client = SelectionKey.OP_READ;
+                }
+            }
+            case CLOSING -> client = errorOut != null ? 0 : SelectionKey.OP_READ;
+            default -> {
+            }
+        }
+        if (clientOut || errorOut != null) {
+            client |= SelectionKey.OP_WRITE;
+        }
+        if (client != clientInterest && key.isValid()) {
+            key.interestOps(client);
+            clientInterest = client;
+        }
+        if (upstream != null) {
+            int ops = 0;
+            if (upstream.state == UpstreamConnection.State.CONNECTING) {
+                ops = SelectionKey.OP_CONNECT;
+            } else if (upstreamConnected) {
+                if (upstreamWritePending) {
+                    ops |= SelectionKey.OP_WRITE;
+                }
+                boolean wantResponse = phase == Phase.EXCHANGE && responsePhase != ResponsePhase.DONE;
+                boolean wantTunnel = phase == Phase.TUNNEL && !upstreamEof;
+                if ((wantResponse || wantTunnel) && !clientOut) {
+                    ops |= SelectionKey.OP_READ;
+                }
+            }
+            upstream.interest(ops);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "client " + new String(clientAddress, StandardCharsets.US_ASCII) + " " + phase;
+    }
+}

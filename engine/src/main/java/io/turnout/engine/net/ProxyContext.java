@@ -1,0 +1,49 @@
+package io.turnout.engine.net;
+
+import io.turnout.engine.ProxySettings;
+import io.turnout.engine.route.Router;
+import io.turnout.engine.route.SnapshotWriter;
+import org.tinylog.Logger;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What every selector loop of one proxy shares: settings, the snapshot source, global counts. */
+final class ProxyContext {
+    private final ProxySettings settings;
+    private final SnapshotWriter writer;
+    private final Router router = new Router();
+    private final AtomicInteger openClients = new AtomicInteger();
+    private final AtomicLong responsesServed = new AtomicLong();
+    /** Read once: tinylog's level is frozen at start, and WARN must cost nothing per request. */
+    private final boolean logResponses = Logger.isInfoEnabled();
+
+    ProxyContext(ProxySettings settings, SnapshotWriter writer) {
+        this.settings = settings;
+        this.writer = writer;
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+
+    SnapshotWriter writer() {
+        return writer;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    AtomicInteger openClients() {
+        return openClients;
+    }
+
+    boolean logResponses() {
+        return logResponses;
+    }
+
+    long nextResponseNumber() {
+        return responsesServed.getAndIncrement();
+    }
+}

@@ -1,0 +1,305 @@
+package io.turnout.engine.net;
+
+import io.turnout.engine.ProxySettings;
+import org.jctools.queues.MpscUnboundedXaddArrayQueue;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One selector thread. It owns its client and upstream channels, its buffer pool and its upstream
+ * pool; nothing it owns is touched by another thread. The loop reads top to bottom like Jetty's
+ * {@code ManagedSelector}: run queued commands, select with a deadline, dispatch ready keys, sweep
+ * the timers. Other threads reach it only through {@link #execute}.
+ */
+public final class SelectorLoop implements Runnable {
+    static final long SWEEP_INTERVAL_NANOS = 100_000_000L;
+    private static final int MAX_ACCEPTS_PER_WAKEUP = 64;
+
+    private final int index;
+    private final Selector selector;
+    private final ProxyContext context;
+    private final BufferPool buffers;
+    private final UpstreamPool upstreams;
+    private final MpscUnboundedXaddArrayQueue<Runnable> commands = new MpscUnboundedXaddArrayQueue<>(64);
+    /** Netty's pattern: only wake the selector when this loop is (about to be) blocked in select. */
+    private final AtomicBoolean awake = new AtomicBoolean(true);
+    private final ArrayList<Timed> sweepList = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Thread thread;
+    private SelectionKey acceptKey;
+    private long nextSweep;
+    private int clientConnections;
+    /** Round robin position; per loop, so choosing a server touches no shared cache line. */
+    private int roundRobin;
+    private boolean draining;
+    private volatile boolean running = true;
+
+    SelectorLoop(int index, ProxyContext context) throws IOException {
+        this.index = index;
+        this.context = context;
+        this.selector = Selector.open();
+        ProxySettings settings = context.settings();
+        this.buffers = new BufferPool(settings.bufferSize(), settings.maxBuffersPerThread());
+        this.upstreams = new UpstreamPool(this);
+        this.thread = new Thread(this, "turnout-selector-" + index);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Runs {@code command} on this loop's thread. Safe from any thread. */
+    public void execute(Runnable command) {
+        commands.offer(command);
+        if (Thread.currentThread() != thread && !awake.get() && awake.compareAndSet(false, true)) {
+            selector.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        nextSweep = System.nanoTime() + SWEEP_INTERVAL_NANOS;
+        while (running) {
+            try {
+                runCommands();
+                long timeoutMillis = Math.max(1, (nextSweep - System.nanoTime()) / 1_000_000L);
+                awake.set(false);
+                if (commands.isEmpty()) {
+                    selector.select(this::dispatch, timeoutMillis);
+                } else {
+                    selector.selectNow(this::dispatch);
+                }
+                awake.set(true);
+                long now = System.nanoTime();
+                if (now - nextSweep >= 0) {
+                    sweep(now);
+                    nextSweep = now + SWEEP_INTERVAL_NANOS;
+                }
+            } catch (Throwable t) {
+                // An internal error must never kill the selector thread (STYLE).
+                Logger.error(t, "Selector loop {} failed; continuing", index);
+            }
+        }
+        closeEverything();
+        stopped.countDown();
+    }
+
+    private void runCommands() {
+        Runnable command;
+        int budget = 1024;
+        while (budget-- > 0 && (command = commands.poll()) != null) {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                Logger.error(e, "Selector command failed");
+            }
+        }
+    }
+
+    private void dispatch(SelectionKey key) {
+        Object attachment = key.attachment();
+        try {
+            if (attachment instanceof IoHandler handler) {
+                handler.onReady(key);
+            } else if (key.isValid() && key.isAcceptable()) {
+                acceptAll((ServerSocketChannel) key.channel());
+            }
+        } catch (RuntimeException e) {
+            Logger.error(e, "Handler failed on {}", attachment);
+            if (attachment instanceof ClientConnection client) {
+                client.abort();
+            }
+        }
+    }
+
+    private void sweep(long now) {
+        // Backwards, because onTimeout may remove the entry (swap-remove keeps earlier ones in place).
+        for (int i = sweepList.size() - 1; i >= 0; i--) {
+            if (i >= sweepList.size()) {
+                continue;
+            }
+            Timed timed = sweepList.get(i);
+            if (timed.deadline != 0 && now - timed.deadline >= 0) {
+                timed.deadline = 0;
+                try {
+                    timed.onTimeout(now);
+                } catch (RuntimeException e) {
+                    Logger.error(e, "Timeout handler failed");
+                }
+            }
+        }
+        if (acceptKey != null && acceptKey.isValid() && acceptKey.interestOps() == 0 && canAccept()) {
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+    }
+
+    void track(Timed timed) {
+        if (timed.sweepIndex < 0) {
+            timed.sweepIndex = sweepList.size();
+            sweepList.add(timed);
+        }
+    }
+
+    void untrack(Timed timed) {
+        int i = timed.sweepIndex;
+        if (i < 0) {
+            return;
+        }
+        Timed last = sweepList.remove(sweepList.size() - 1);
+        if (last != timed) {
+            sweepList.set(i, last);
+            last.sweepIndex = i;
+        }
+        timed.sweepIndex = -1;
+    }
+
+    // ---- accepting ---------------------------------------------------------------------------
+
+    void listen(ServerSocketChannel server) {
+        execute(() -> {
+            try {
+                acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
+            } catch (ClosedChannelException e) {
+                Logger.debug("Listener closed before loop {} registered it", index);
+            }
+        });
+    }
+
+    private boolean canAccept() {
+        return !draining && context.openClients().get() < context.settings().maxConnections();
+    }
+
+    private void acceptAll(ServerSocketChannel server) {
+        for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP; i++) {
+            if (!canAccept()) {
+                // Above maxConnections new clients wait in the kernel's backlog (SPEC limits).
+                acceptKey.interestOps(0);
+                return;
+            }
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (IOException e) {
+                Logger.warn("Accept failed: {}", e.getMessage());
+                return;
+            }
+            if (channel == null) {
+                return;
+            }
+            try {
+                channel.configureBlocking(false);
+                channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                ClientConnection client = new ClientConnection(this, channel);
+                client.register(selector);
+                clientConnections++;
+                context.openClients().incrementAndGet();
+            } catch (IOException e) {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    void clientClosed() {
+        clientConnections--;
+        context.openClients().decrementAndGet();
+        if (acceptKey != null && acceptKey.isValid() && acceptKey.interestOps() == 0 && canAccept()) {
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+    }
+
+    // ---- draining and stopping -----------------------------------------------------------------
+
+    /** Stops accepting; idle clients are closed now, busy ones after their current exchange. */
+    void beginDrain() {
+        execute(() -> {
+            draining = true;
+            if (acceptKey != null) {
+                acceptKey.cancel();
+                acceptKey = null;
+            }
+            for (SelectionKey key : selector.keys()) {
+                if (key.attachment() instanceof ClientConnection client) {
+                    client.onDrain();
+                }
+            }
+        });
+    }
+
+    boolean isDraining() {
+        return draining;
+    }
+
+    int clientConnections() {
+        return clientConnections;
+    }
+
+    void stop() {
+        running = false;
+        selector.wakeup();
+    }
+
+    boolean awaitStopped(long millis) throws InterruptedException {
+        return stopped.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void closeEverything() {
+        for (SelectionKey key : selector.keys()) {
+            if (key.attachment() instanceof ClientConnection client) {
+                client.abort();
+            } else {
+                closeQuietly(key.channel());
+            }
+        }
+        upstreams.closeAll();
+        try {
+            selector.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void closeQuietly(SelectableChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to do
+        }
+    }
+
+    // ---- what connections share -----------------------------------------------------------------
+
+    Selector selector() {
+        return selector;
+    }
+
+    ProxyContext context() {
+        return context;
+    }
+
+    public BufferPool buffers() {
+        return buffers;
+    }
+
+    UpstreamPool upstreams() {
+        return upstreams;
+    }
+
+    int index() {
+        return index;
+    }
+
+    int nextRoundRobin() {
+        return roundRobin++;
+    }
+}

@@ -1,0 +1,75 @@
+package io.turnout.engine.net;
+
+import io.turnout.engine.route.Server;
+
+import java.nio.channels.SelectionKey;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Idle keep-alive connections of one selector thread, per server. Bounded per server; the oldest
+ * idle connection is closed when a newer one would exceed the bound, and idle connections close
+ * after the idle timeout.
+ */
+final class UpstreamPool {
+    private static final int MAX_IDLE_PER_SERVER = 256;
+
+    private final SelectorLoop loop;
+    // Keyed by Server identity (Server keeps Object's hashCode), so a lookup allocates nothing.
+    private final Map<Server, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+
+    UpstreamPool(SelectorLoop loop) {
+        this.loop = loop;
+    }
+
+    /** An idle connection to {@code server}, most recently used first, or {@code null}. */
+    UpstreamConnection lease(Server server, ClientConnection owner) {
+        ArrayDeque<UpstreamConnection> connections = idle.get(server);
+        if (connections == null) {
+            return null;
+        }
+        UpstreamConnection upstream;
+        while ((upstream = connections.pollLast()) != null) {
+            if (upstream.channel.isOpen()) {
+                upstream.state = UpstreamConnection.State.LEASED;
+                upstream.owner = owner;
+                upstream.reused = true;
+                upstream.deadline = 0;
+                return upstream;
+            }
+            upstream.close();
+        }
+        return null;
+    }
+
+    /** Takes back a connection that finished an exchange cleanly. */
+    void giveBack(UpstreamConnection upstream) {
+        ArrayDeque<UpstreamConnection> connections = idle.computeIfAbsent(upstream.server, s -> new ArrayDeque<>());
+        if (connections.size() >= MAX_IDLE_PER_SERVER) {
+            connections.pollFirst().close();
+        }
+        upstream.state = UpstreamConnection.State.IDLE;
+        upstream.owner = null;
+        upstream.interest(SelectionKey.OP_READ);
+        upstream.deadline = System.nanoTime() + loop.context().settings().idleTimeout().toNanos();
+        connections.addLast(upstream);
+    }
+
+    void discard(UpstreamConnection upstream) {
+        ArrayDeque<UpstreamConnection> connections = idle.get(upstream.server);
+        if (connections != null) {
+            connections.remove(upstream);
+        }
+        upstream.close();
+    }
+
+    void closeAll() {
+        for (ArrayDeque<UpstreamConnection> connections : idle.values()) {
+            for (UpstreamConnection upstream : connections) {
+                upstream.close();
+            }
+        }
+        idle.clear();
+    }
+}

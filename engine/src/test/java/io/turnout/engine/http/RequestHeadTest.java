@@ -1,0 +1,124 @@
+package io.turnout.engine.http;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RequestHeadTest {
+
+    static ByteBuffer direct(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length + 16);
+        buf.put(bytes).flip();
+        return buf;
+    }
+
+    static int parse(RequestHead head, String text) {
+        ByteBuffer buf = direct(text);
+        int end = head.findEnd(buf);
+        if (end < 0) {
+            return HttpStatus.NEED_MORE;
+        }
+        return head.parse(buf, end);
+    }
+
+    static Stream<Arguments> requests() {
+        return Stream.of(
+                Arguments.of("plain GET", "GET / HTTP/1.1\r\nHost: a\r\n\r\n", HttpStatus.OK),
+                Arguments.of("HTTP/1.0 without Host", "GET / HTTP/1.0\r\n\r\n", HttpStatus.OK),
+                Arguments.of("missing Host", "GET / HTTP/1.1\r\n\r\n", 400),
+                Arguments.of("two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+                Arguments.of("CL and TE", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+                Arguments.of("differing CLs", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+                Arguments.of("equal CLs", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n", HttpStatus.OK),
+                Arguments.of("CL list of equal values", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\n", HttpStatus.OK),
+                Arguments.of("negative CL", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400),
+                Arguments.of("plus CL", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n", 400),
+                Arguments.of("overflowing CL", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+                Arguments.of("TE gzip", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+                Arguments.of("TE gzip, chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+                Arguments.of("TE chunked, chunked", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501),
+                Arguments.of("two TE headers", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+                Arguments.of("TE in HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+                Arguments.of("obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", 400),
+                Arguments.of("space before colon", "GET / HTTP/1.1\r\nHost: a\r\nX-A : b\r\n\r\n", 400),
+                Arguments.of("NUL in value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n", 400),
+                Arguments.of("CR in value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n", 400),
+                Arguments.of("control in target", "GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+                Arguments.of("bare LF line ends", "GET / HTTP/1.1\nHost: a\n\n", 400),
+                Arguments.of("bare LF in a header line", "GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n", 400),
+                Arguments.of("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+                Arguments.of("garbage version", "GET / FOO/1.1\r\nHost: a\r\n\r\n", 400),
+                Arguments.of("lower-case version", "GET / http/1.1\r\nHost: a\r\n\r\n", 400),
+                Arguments.of("no target", "GET  HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+                Arguments.of("CONNECT", "CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 405),
+                Arguments.of("empty header name", "GET / HTTP/1.1\r\nHost: a\r\n: b\r\n\r\n", 400),
+                Arguments.of("header without colon", "GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", 400));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("requests")
+    void answersEachRequestAsTheRfcSays(String name, String text, int expected) {
+        assertEquals(expected, parse(new RequestHead(), text));
+    }
+
+    @Test
+    void incompleteHeadNeedsMoreBytes() {
+        RequestHead head = new RequestHead();
+        ByteBuffer buf = direct("GET / HTTP/1.1\r\nHost: a\r\n\r");
+        assertEquals(-1, head.findEnd(buf));
+        ByteBuffer complete = direct("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(complete.limit(), head.findEnd(complete));
+    }
+
+    @Test
+    void readsFramingAndConnectionTokens() {
+        RequestHead head = new RequestHead();
+        assertEquals(HttpStatus.OK, parse(head,
+                "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\nConnection: close\r\nExpect: 100-continue\r\n\r\n"));
+        assertEquals(12, head.bodyLength());
+        assertFalse(head.keepAlive());
+        assertTrue(head.expectsContinue());
+        assertEquals(RequestHead.Method.POST, head.method());
+        assertEquals("/x", head.target());
+    }
+
+    @Test
+    void rewritesHeadWithoutHopByHopHeadersAndWithForwardedHeaders() {
+        RequestHead head = new RequestHead();
+        String text = "GET /p HTTP/1.1\r\nHost: example.org\r\nConnection: keep-alive, X-Private\r\nKeep-Alive: 5\r\n"
+                + "X-Private: secret\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\nAccept: */*\r\n\r\n";
+        assertEquals(HttpStatus.OK, parse(head, text));
+        ByteBuffer out = ByteBuffer.allocateDirect(1024);
+        head.writeUpstreamHead(out, "127.0.0.1".getBytes(StandardCharsets.US_ASCII));
+        out.flip();
+        byte[] bytes = new byte[out.remaining()];
+        out.get(bytes);
+        assertEquals("GET /p HTTP/1.1\r\nHost: example.org\r\nX-Forwarded-For: 10.0.0.1, 127.0.0.1\r\nAccept: */*\r\n"
+                + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: example.org\r\n\r\n", new String(bytes, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void findsCookiesByExactNameWithBoundaries() {
+        RequestHead head = new RequestHead();
+        String text = "GET / HTTP/1.1\r\nHost: a\r\nCookie: xdynsoftup=wrong; a=b\r\nCookie: c=d; dynsoftup=\"ABC\"\r\n\r\n";
+        assertEquals(HttpStatus.OK, parse(head, text));
+        long range = head.findCookie("dynsoftup".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(range >= 0);
+        int start = (int) (range >>> 32);
+        int end = (int) range;
+        byte[] value = new byte[end - start];
+        head.buffer().get(start, value);
+        assertEquals("ABC", new String(value, StandardCharsets.US_ASCII));
+        assertEquals(-1, head.findCookie("transition".getBytes(StandardCharsets.US_ASCII)));
+    }
+}
