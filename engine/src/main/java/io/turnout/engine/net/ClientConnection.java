@@ -299,7 +299,7 @@ final class ClientConnection extends Timed implements IoHandler {
     private void startExchange(int headEnd) {
         phase = Phase.EXCHANGE;
         deadline = 0;
-        if (!context.router().route(context.writer().snapshot(), request, route)) {
+        if (!loop.router().route(context.writer().snapshot(), request, route)) {
             respondError(503);
             return;
         }
@@ -615,7 +615,7 @@ final class ClientConnection extends Timed implements IoHandler {
         upstreamReusable = !switching && response.upstreamReusable(headRequest);
         closeAfterResponse = !switching && (clientWantsClose || clientHttp10 || loop.isDraining()
                 || responseKind == ResponseHead.BodyKind.UNTIL_CLOSE);
-        int cookies = context.router().writeCookies(route, servingCluster, cookieScratch);
+        int cookies = loop.router().writeCookies(route, servingCluster, cookieScratch);
         int needed = (end - upIn.position()) + cookies + ResponseHead.rewriteOverhead() + 2;
         if (needed > responseHeadOut.capacity()) {
             upstreamFailed(Failure.BAD_RESPONSE);

@@ -1,7 +1,6 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
-import io.turnout.engine.route.Router;
 import io.turnout.engine.route.SnapshotWriter;
 import org.tinylog.Logger;
 
@@ -12,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ProxyContext {
     private final ProxySettings settings;
     private final SnapshotWriter writer;
-    private final Router router = new Router();
     private final AtomicInteger openClients = new AtomicInteger();
     private final AtomicLong responsesServed = new AtomicLong();
     /** Read once: tinylog's level is frozen at start, and WARN must cost nothing per request. */
@@ -29,10 +27,6 @@ final class ProxyContext {
 
     SnapshotWriter writer() {
         return writer;
-    }
-
-    Router router() {
-        return router;
     }
 
     AtomicInteger openClients() {

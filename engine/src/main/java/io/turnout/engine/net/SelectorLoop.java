@@ -1,6 +1,7 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
+import io.turnout.engine.route.Router;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;
 
@@ -31,6 +32,7 @@ public final class SelectorLoop implements Runnable {
     private final ProxyContext context;
     private final BufferPool buffers;
     private final UpstreamPool upstreams;
+    private final Router router = new Router();
     private final MpscUnboundedXaddArrayQueue<Runnable> commands = new MpscUnboundedXaddArrayQueue<>(64);
     /** Netty's pattern: only wake the selector when this loop is (about to be) blocked in select. */
     private final AtomicBoolean awake = new AtomicBoolean(true);
@@ -289,6 +291,10 @@ public final class SelectorLoop implements Runnable {
 
     public BufferPool buffers() {
         return buffers;
+    }
+
+    Router router() {
+        return router;
     }
 
     UpstreamPool upstreams() {
