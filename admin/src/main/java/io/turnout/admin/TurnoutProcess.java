@@ -125,12 +125,12 @@ public final class TurnoutProcess {
                 Logger.info("Shutting down: draining in-flight exchanges (at most {} s)",
                         config.proxy().drainTimeout().toMillis() / 1000.0);
                 e.shutdownGracefully();
+                Logger.info("Shut down");
             }
             SnapshotWriter w = writer;
             if (w != null) {
                 w.close();
             }
-            Logger.info("Shut down");
         } finally {
             stoppedLatch.countDown();
         }
