@@ -78,8 +78,13 @@ public final class Turnout {
             err.println(e.getMessage());
             return 1;
         } catch (BindException e) {
-            err.println(config.source() + ": proxy.port: cannot listen on " + config.proxy().hostname() + ":"
-                    + config.proxy().port() + " (" + e.getMessage() + "); stop what uses the port or choose another");
+            if (demo != null) {
+                err.println("demo: port " + config.proxy().port() + " (the proxy) is already in use; stop whatever uses "
+                        + "it (another demo?) and try again");
+            } else {
+                err.println(config.source() + ": proxy.port: cannot listen on " + config.proxy().hostname() + ":"
+                        + config.proxy().port() + " (" + e.getMessage() + "); stop what uses the port or choose another");
+            }
             return 1;
         } catch (Exception e) {
             Logger.error(e, "Turnout failed to start");
