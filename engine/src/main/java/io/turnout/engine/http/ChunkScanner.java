@@ -1,6 +1,7 @@
 package io.turnout.engine.http;
 
 import java.nio.ByteBuffer;
+import java.util.zip.Checksum;
 
 /**
  * Follows a chunked body (RFC 9112 §7.1) as its bytes pass through the proxy, to find where the
@@ -25,8 +26,18 @@ public final class ChunkScanner {
     private long chunkRemaining;
     private int digits;
     private int lineLength;
+    private Checksum dataChecksum;
+
+    /**
+     * Also feeds the chunk data (not the framing) to {@code checksum} as it passes, so two bodies
+     * chunked differently compare equal when their content is. {@code null} turns it off.
+     */
+    public void checksumData(Checksum checksum) {
+        this.dataChecksum = checksum;
+    }
 
     public void reset() {
+        dataChecksum = null;
         state = State.SIZE;
         chunkRemaining = 0;
         digits = 0;
@@ -49,6 +60,9 @@ public final class ChunkScanner {
                 case DATA -> {
                     // The body itself is skipped in one step; only framing bytes are examined.
                     long skip = Math.min(chunkRemaining, to - i);
+                    if (dataChecksum != null) {
+                        Checksums.update(dataChecksum, buf, i, i + (int) skip);
+                    }
                     i += (int) skip;
                     chunkRemaining -= skip;
                     if (chunkRemaining == 0) {

@@ -2,6 +2,7 @@ package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
 import io.turnout.engine.http.ChunkScanner;
+import io.turnout.engine.http.Checksums;
 import io.turnout.engine.http.ErrorResponses;
 import io.turnout.engine.http.HttpStatus;
 import io.turnout.engine.http.RequestHead;
@@ -20,6 +21,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
 
 /**
  * One client connection and the exchange (request and response) it is in, HAProxy style: the
@@ -36,7 +38,7 @@ import java.nio.charset.StandardCharsets;
  * and {@code [position, sendEnd)} the bytes already framed as part of the current message and
  * waiting to be written to the peer.
  */
-final class ClientConnection extends Timed implements IoHandler {
+final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
 
     private enum ResponsePhase { HEAD, BODY, DONE }
@@ -60,7 +62,7 @@ final class ClientConnection extends Timed implements IoHandler {
     private final SocketChannel channel;
     private final byte[] clientAddress;
     private final RequestHead request = new RequestHead();
-    private final ResponseHead response = new ResponseHead();
+    private ResponseHead response = new ResponseHead();
     private final ChunkScanner requestChunks = new ChunkScanner();
     private final ChunkScanner responseChunks = new ChunkScanner();
     private final RouteDecision route = new RouteDecision();
@@ -106,6 +108,12 @@ final class ClientConnection extends Timed implements IoHandler {
     private boolean upstreamReusable;
     private boolean closeAfterResponse;
 
+    // CONCURRENT: the same request to the previous version, and what is needed to compare.
+    private ShadowExchange shadow;
+    private ShadowExchange comparing;
+    private CRC32C bodyChecksum;
+    private long bodyBytes;
+
     // Tunnel (after 101) half-closes.
     private boolean clientEof;
     private boolean upstreamEof;
@@ -144,7 +152,8 @@ final class ClientConnection extends Timed implements IoHandler {
         updateInterest();
     }
 
-    void onUpstreamReady(UpstreamConnection from, int ready) {
+    @Override
+    public void onUpstreamReady(UpstreamConnection from, int ready) {
         if (from != upstream) {
             from.close(); // a connection this exchange already gave up on
             return;
@@ -183,7 +192,8 @@ final class ClientConnection extends Timed implements IoHandler {
         updateInterest();
     }
 
-    void onUpstreamTimeout(UpstreamConnection from) {
+    @Override
+    public void onUpstreamTimeout(UpstreamConnection from) {
         if (from != upstream) {
             from.close();
             return;
@@ -340,8 +350,68 @@ final class ClientConnection extends Timed implements IoHandler {
         sends = 0;
         resetRequestFraming();
         resetResponse();
-        cursor.begin(route.primary(), route.fallback(), loop.nextRoundRobin());
+        Cluster fallback = route.fallback();
+        if (route.shadow() != null && startShadow(headEnd)) {
+            fallback = null; // if L fails, P's answer is already on its way
+        }
+        cursor.begin(route.primary(), fallback, loop.nextRoundRobin());
         connectNext();
+    }
+
+    /** CONCURRENT: asks P too, when the whole request (head and body) is at hand to copy. */
+    private boolean startShadow(int headEnd) {
+        shadow = null;
+        if (requestChunked || in.limit() - headEnd < requestBodyLength) {
+            return false; // a streamed body is sent to L only
+        }
+        ShadowExchange started = new ShadowExchange(loop, this, route.newest(), route.shadow(), headRequest);
+        if (!started.start(requestHeadOut, in, headEnd, headEnd + (int) requestBodyLength)) {
+            return false;
+        }
+        shadow = started;
+        return true;
+    }
+
+    private boolean shadowCanAnswer() {
+        return shadow != null && shadow.isAlive() && !responseStarted;
+    }
+
+    /** L failed before answering: the client gets P's answer from the shadow. */
+    private void promoteShadow() {
+        closeUpstream();
+        buffers.release(upIn);
+        upIn = null;
+        upInSendEnd = 0;
+        shadow.promoteWhenReady();
+    }
+
+    /** Called by the shadow when its head is here and L has failed: P answers the client. */
+    void adoptShadow(ShadowExchange adopted) {
+        shadow = null;
+        upstream = adopted.takeUpstream();
+        upstream.owner = this;
+        upIn = adopted.takeBuffer();
+        response = adopted.swapResponse(response);
+        servingCluster = adopted.cluster();
+        upInSendEnd = upIn.position();
+        // The shadow sent the whole request; the client's buffer moves past it.
+        in.position(replayFrom + (int) requestBodyLength);
+        inSendEnd = in.position();
+        requestFramed = true;
+        requestSent = true;
+        if (acceptFinalHead(adopted.headEnd())) {
+            pumpResponse();
+        }
+        updateInterest();
+    }
+
+    /** The shadow that was to answer failed too. */
+    void onShadowFailed() {
+        shadow = null;
+        if (phase == Phase.EXCHANGE) {
+            respondError(502);
+            updateInterest();
+        }
     }
 
     private void resetRequestFraming() {
@@ -386,7 +456,11 @@ final class ClientConnection extends Timed implements IoHandler {
             }
             return;
         }
-        respondError(502);
+        if (shadowCanAnswer()) {
+            promoteShadow();
+        } else {
+            respondError(502);
+        }
     }
 
     private void finishConnect() {
@@ -606,23 +680,60 @@ final class ClientConnection extends Timed implements IoHandler {
             upstreamFailed(Failure.BAD_RESPONSE);
             return false;
         }
-        if (!response.isInterim() && response.status() >= 500 && retryAfterServerError()) {
-            return false;
+        if (!response.isInterim() && response.status() >= 500) {
+            if (shadowCanAnswer()) {
+                context.health().onFailure(servingCluster, upstream.server, false, "status " + response.status());
+                servingCluster.state().metrics().onUpstreamFailure();
+                promoteShadow();
+                return false;
+            }
+            if (retryAfterServerError()) {
+                return false;
+            }
         }
+        if (response.isInterim()) {
+            return relayInterimHead(end);
+        }
+        if (shadow != null) {
+            startComparing();
+        }
+        return acceptFinalHead(end);
+    }
+
+    /** 1xx (100-continue) passes through unchanged; the final head follows. */
+    private boolean relayInterimHead(int end) {
         responseHeadOut = buffers.acquire();
         if (responseHeadOut == null) {
             upstreamFailed(Failure.NO_BUFFER);
             return false;
         }
-        if (response.isInterim()) {
-            // 1xx (100-continue) passes through unchanged; the final head follows.
-            response.writeInterimHead(responseHeadOut);
-            responseHeadOut.flip();
-            upIn.position(end);
-            upInSendEnd = end;
-            response.reset();
-            responseStarted = true;
-            return true;
+        response.writeInterimHead(responseHeadOut);
+        responseHeadOut.flip();
+        upIn.position(end);
+        upInSendEnd = end;
+        response.reset();
+        responseStarted = true;
+        return true;
+    }
+
+    /** L answers: P's response, still arriving, is only compared with it from now on. */
+    private void startComparing() {
+        comparing = shadow;
+        shadow = null;
+        comparing.primaryWon(response.status(), response.contentTypeHash());
+        if (bodyChecksum == null) {
+            bodyChecksum = new CRC32C();
+        }
+        bodyChecksum.reset();
+        bodyBytes = 0;
+    }
+
+    /** Rewrites the final head (cookies, Connection) for the client and sets up the body framing. */
+    private boolean acceptFinalHead(int end) {
+        responseHeadOut = buffers.acquire();
+        if (responseHeadOut == null) {
+            upstreamFailed(Failure.NO_BUFFER);
+            return false;
         }
         upstream.deadline = 0;
         if (response.status() < 500) {
@@ -648,6 +759,9 @@ final class ClientConnection extends Timed implements IoHandler {
         responseStarted = true;
         responseRemaining = response.contentLength();
         responseChunks.reset();
+        if (comparing != null && responseKind == ResponseHead.BodyKind.CHUNKED) {
+            responseChunks.checksumData(bodyChecksum);
+        }
         if (switching) {
             enterTunnel();
         } else {
@@ -670,6 +784,7 @@ final class ClientConnection extends Timed implements IoHandler {
         switch (responseKind) {
             case LENGTH -> {
                 long take = Math.min(responseRemaining, limit - upInSendEnd);
+                compareBody(upInSendEnd, upInSendEnd + (int) take);
                 upInSendEnd += (int) take;
                 responseRemaining -= take;
                 if (responseRemaining == 0) {
@@ -689,10 +804,20 @@ final class ClientConnection extends Timed implements IoHandler {
                     responsePhase = ResponsePhase.DONE;
                 }
             }
-            default -> upInSendEnd = limit;
+            default -> {
+                compareBody(upInSendEnd, limit);
+                upInSendEnd = limit;
+            }
         }
         if (responsePhase == ResponsePhase.DONE && upInSendEnd < limit) {
             upstreamReusable = false; // the upstream sent more than its response: never reuse it
+        }
+    }
+
+    private void compareBody(int from, int to) {
+        if (comparing != null) {
+            Checksums.update(bodyChecksum, upIn, from, to);
+            bodyBytes += to - from;
         }
     }
 
@@ -767,12 +892,21 @@ final class ClientConnection extends Timed implements IoHandler {
             abort();
             return;
         }
+        if (shadowCanAnswer() && (failure == Failure.RESPONSE_TIMEOUT || failure == Failure.BAD_RESPONSE)) {
+            promoteShadow();
+            return;
+        }
         switch (failure) {
             case RESPONSE_TIMEOUT -> respondError(504);
             case BAD_RESPONSE -> respondError(502);
             case NO_BUFFER -> respondError(503);
             default -> {
-                if (!retry()) {
+                if (retry()) {
+                    return;
+                }
+                if (shadowCanAnswer()) {
+                    promoteShadow();
+                } else {
                     respondError(502);
                 }
             }
@@ -850,6 +984,12 @@ final class ClientConnection extends Timed implements IoHandler {
     // ---- end of an exchange -----------------------------------------------------------------------
 
     private void finishExchange() {
+        if (comparing != null) {
+            // A chunked body's checksum covers its data; its decoded length is not counted.
+            comparing.primaryEnded(bodyChecksum.getValue(),
+                    responseKind == ResponseHead.BodyKind.CHUNKED ? -1 : bodyBytes);
+            comparing = null;
+        }
         if (!requestSent) {
             // The response ended before the request did: the rest of the request cannot be told
             // apart from a next request, so neither connection can carry another exchange.
@@ -947,6 +1087,10 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         closeUpstream();
+        if (shadow != null) {
+            shadow.abandon();
+            shadow = null;
+        }
         buffers.release(upIn);
         upIn = null;
         buffers.release(requestHeadOut);
@@ -1021,6 +1165,11 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         phase = Phase.CLOSED;
+        if (shadow != null) {
+            shadow.abandon();
+            shadow = null;
+        }
+        comparing = null; // an answer cut short is not compared
         closeUpstream();
         buffers.release(in);
         in = null;
