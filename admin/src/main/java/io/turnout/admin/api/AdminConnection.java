@@ -16,11 +16,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One admin client connection: a state machine driven only by the admin selector thread.
- * Requests are read and handed to the {@link AdminHandler} in order; their responses may complete
- * in any order on any thread, but are written in request order (pipelining, RFC 9112 §9.3.2).
+ * Requests are handed to the {@link AdminHandler} one at a time: the next pipelined request is
+ * dispatched only once the previous one's future has completed, so a GET pipelined after a PUT
+ * sees the PUT's effect (RFC 9112 §9.3.2 allows parallel processing only for safe methods).
+ * Responses are written in request order.
  */
 final class AdminConnection {
-    /** Pipelined requests awaiting their response before this connection stops reading. */
+    /** Answered requests whose responses are not yet written, before this connection stops reading. */
     static final int MAX_PIPELINED = 32;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_BODY = new byte[0];
@@ -65,6 +67,8 @@ final class AdminConnection {
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     private boolean closeWhenWritten;
+    /** A dispatched request whose handler has not completed yet. */
+    private boolean inFlight;
 
     private long lastActivityNanos;
     private long requestStartNanos;
@@ -115,7 +119,7 @@ final class AdminConnection {
                 inStart = 0;
             }
             if (inEnd == in.length) {
-                process(now); // full and still no head end: process() answers 431
+                process(now); // full: 431 if no head ends in it, else wait until unblocked
                 return;
             }
             boolean startsRequest = state == State.READING_HEAD && inStart == inEnd;
@@ -157,10 +161,15 @@ final class AdminConnection {
         }
     }
 
-    /** Returns true when it stopped only because {@link #MAX_PIPELINED} requests are waiting. */
+    /** True when the next request must wait: its predecessor is in flight, or too many responses are unwritten. */
+    private boolean blocked() {
+        return inFlight || exchanges.size() >= MAX_PIPELINED;
+    }
+
+    /** Returns true when it stopped only because the connection is {@link #blocked()}. */
     private boolean dispatchBuffered(long now) {
         while (true) {
-            if (exchanges.size() >= MAX_PIPELINED) {
+            if (blocked()) {
                 return state == State.READING_HEAD || state == State.READING_BODY;
             }
             if (state == State.READING_HEAD) {
@@ -267,6 +276,7 @@ final class AdminConnection {
         if (future.isDone()) {
             ex.response = responseOf(future, request);
         } else {
+            inFlight = true;
             CompletableFuture<AdminResponse> pending = future;
             // Completion may come on any thread (snapshot writer, Docker); only this loop touches the channel.
             pending.whenComplete((r, e) -> server.execute(() -> completed(ex, pending, request)));
@@ -288,9 +298,10 @@ final class AdminConnection {
             return;
         }
         ex.response = responseOf(future, request);
+        inFlight = false;
         long now = System.nanoTime();
         try {
-            // A slot freed up: read on if requests were held back by the pipeline limit.
+            // The next pipelined request, if buffered, may go now.
             process(now);
         } catch (IOException | RuntimeException e) {
             server.connectionFailed(this, e);
@@ -407,7 +418,9 @@ final class AdminConnection {
         }
         int ops = 0;
         boolean readingRequests = state == State.READING_HEAD || state == State.READING_BODY;
-        if ((readingRequests && exchanges.size() < MAX_PIPELINED && !inputClosed) || state == State.LINGERING) {
+        // While blocked, keep reading only until the buffer is full: no busy loop on a full buffer.
+        boolean room = !blocked() || inEnd - inStart < in.length;
+        if ((readingRequests && room && !inputClosed) || state == State.LINGERING) {
             ops |= SelectionKey.OP_READ;
         }
         if (!out.isEmpty()) {
@@ -431,12 +444,14 @@ final class AdminConnection {
                 }
             }
             default -> {
+                if (inFlight) {
+                    return; // a handler may take long (a container start); its own deadline applies
+                }
                 boolean partial = state == State.READING_BODY || (state == State.READING_HEAD && inEnd > inStart);
-                boolean awaitingHandler = !exchanges.isEmpty() && out.isEmpty();
                 if (partial && requestStartNanos != 0 && now - requestStartNanos > settings.headTimeout().toNanos()) {
                     Logger.debug("Admin connection closed: request not complete within {}", settings.headTimeout());
                     close();
-                } else if (!partial && !awaitingHandler && now - lastActivityNanos > settings.idleTimeout().toNanos()) {
+                } else if (!partial && now - lastActivityNanos > settings.idleTimeout().toNanos()) {
                     close();
                 }
             }
