@@ -1,6 +1,7 @@
 package io.turnout.admin.api;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -20,7 +21,7 @@ public record AdminRequest(String method, String path, String query, Map<String,
 
     /** A header value by case-insensitive name, or {@code null}. */
     public String header(String name) {
-        return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        return headers.get(name.toLowerCase(Locale.ROOT));
     }
 
     public String bodyText() {

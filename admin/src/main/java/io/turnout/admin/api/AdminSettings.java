@@ -1,5 +1,7 @@
 package io.turnout.admin.api;
 
+import io.turnout.admin.config.ConfigServiceSpec;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -44,6 +46,11 @@ public record AdminSettings(
     public static AdminSettings of(String hostname, int port, String token) {
         return new AdminSettings(hostname == null ? DEFAULT_HOSTNAME : hostname, port, token,
                 DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(30), Duration.ofSeconds(60));
+    }
+
+    /** From the config file's {@code configService} block. */
+    public static AdminSettings of(ConfigServiceSpec configService) {
+        return of(configService.hostname(), configService.port(), configService.token());
     }
 
     public boolean requiresToken() {
