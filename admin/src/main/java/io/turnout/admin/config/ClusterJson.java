@@ -9,6 +9,10 @@ import io.turnout.engine.route.Server;
 import io.turnout.engine.route.TransitionMode;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +66,18 @@ public final class ClusterJson {
     }
 
     // ---------------------------------------------------------------- parsing
+
+    /** Reads a body as it arrives: UTF-8 bytes (RFC 8259 §8.1), decoded strictly. */
+    public static ClusterSpec parseBody(byte[] body) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidConfigException("body", "not UTF-8 text; JSON must be sent as UTF-8");
+        }
+        return parseBody(text);
+    }
 
     /** Reads a {@code PUT /configuration/cluster} body. Errors name {@code body} or the field. */
     public static ClusterSpec parseBody(String body) {

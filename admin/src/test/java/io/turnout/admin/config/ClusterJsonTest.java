@@ -82,6 +82,16 @@ class ClusterJsonTest {
     }
 
     @Test
+    void bodyBytesMustBeUtf8() {
+        byte[] latin1 = "{\"cluster\":{\"version\":\"caf\u00e9\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ClusterJson.parseBody(latin1));
+        assertEquals("body: not UTF-8 text; JSON must be sent as UTF-8", e.getMessage());
+        byte[] utf8 = "{\"cluster\":{\"version\":\"caf\u00e9\",\"servers\":[{\"hostname\":\"h\",\"port\":1}]}}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals("caf\u00e9", ClusterJson.parseBody(utf8).version());
+    }
+
+    @Test
     void minimalBodyIsInstantWithDefaults() {
         ClusterSpec spec = ClusterJson.parseBody("""
                 {"cluster": {"servers": [{"hostname": "127.0.0.1", "port": 1034}]}}""");
