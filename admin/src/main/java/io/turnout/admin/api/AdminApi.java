@@ -62,7 +62,7 @@ public final class AdminApi implements AdminHandler {
     private CompletableFuture<AdminResponse> putCluster(AdminRequest request) {
         ClusterSpec spec;
         try {
-            spec = ClusterJson.parseBody(request.bodyText());
+            spec = ClusterJson.parseBody(request.body());
         } catch (InvalidConfigException e) {
             return done(AdminResponse.error(400, e.getMessage()));
         }

@@ -27,7 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -44,11 +44,14 @@ import java.util.function.Function;
  * at any point leaves either the old file or the new one, never a mix. It runs on the writer
  * thread before the change's future completes, so a 202 means the change is on disk.
  *
- * <p>The file holds {@code {"format": 1, "clusters": [...]}}, each element in the GET shape of
- * {@link ClusterJson} (uuid and containers included), highest version first.
+ * <p>The file holds {@code {"turnoutState": 1, "clusters": [...]}}, each element in the GET shape
+ * of {@link ClusterJson} (uuid and containers included), oldest first: adding them again in file
+ * order restores the order of clusters with equal versions.
  */
 public final class StateFile implements SnapshotWriter.Listener {
+    /** The value of the {@code turnoutState} key, which also marks the file as Turnout's. */
     public static final int FORMAT = 1;
+    private static final String FORMAT_KEY = "turnoutState";
 
     private final Path path;
     private final Function<String, List<ContainerSpec>> containersOf;
@@ -128,12 +131,15 @@ public final class StateFile implements SnapshotWriter.Listener {
     }
 
     String render(ClusterSnapshot snapshot) {
-        JSONArray clusters = new JSONArray(snapshot.size());
-        for (Cluster c : snapshot.clusters()) {
-            clusters.add(ClusterJson.toJsonObject(c, containersOf.apply(c.uuid())));
+        List<Cluster> oldestFirst = new ArrayList<>(snapshot.clusters());
+        oldestFirst.sort(Comparator.comparingLong(Cluster::sequence));
+        JSONArray clusters = new JSONArray(oldestFirst.size());
+        for (Cluster c : oldestFirst) {
+            List<ContainerSpec> containers = containersOf.apply(c.uuid());
+            clusters.add(ClusterJson.toJsonObject(c, containers == null ? List.of() : containers));
         }
         JSONObject root = new JSONObject();
-        root.put("format", FORMAT);
+        root.put(FORMAT_KEY, FORMAT);
         root.put("clusters", clusters);
         return JSON.toJSONString(root, JSONWriter.Feature.PrettyFormat) + "\n";
     }
@@ -153,8 +159,8 @@ public final class StateFile implements SnapshotWriter.Listener {
     // ---- reading --------------------------------------------------------------------------------
 
     /**
-     * Reads a state file. The clusters come in the order to add them (oldest first), so clusters
-     * of equal version keep their order; each carries its uuid.
+     * Reads a state file. The clusters come oldest first, the order to add them in so that
+     * clusters of equal version keep their order; each carries its uuid.
      *
      * @throws StateFileException when the file cannot be read or is torn or corrupt; its message
      *                            is one line naming the file and what to do
@@ -180,15 +186,15 @@ public final class StateFile implements SnapshotWriter.Listener {
             throw corrupt(file, e.getMessage());
         }
         if (!(root instanceof JSONObject top)) {
-            throw corrupt(file, "expected an object {\"format\": 1, \"clusters\": [...]}");
+            throw corrupt(file, "expected an object {\"" + FORMAT_KEY + "\": 1, \"clusters\": [...]}");
         }
         for (String key : top.keySet()) {
-            if (!key.equals("format") && !key.equals("clusters")) {
+            if (!key.equals(FORMAT_KEY) && !key.equals("clusters")) {
                 throw corrupt(file, "unknown key " + key);
             }
         }
-        if (!(top.get("format") instanceof Integer format) || format != FORMAT) {
-            throw corrupt(file, "format must be " + FORMAT + ", was " + top.get("format"));
+        if (!(top.get(FORMAT_KEY) instanceof Integer format) || format != FORMAT) {
+            throw corrupt(file, FORMAT_KEY + " must be " + FORMAT + ", was " + top.get(FORMAT_KEY));
         }
         if (!(top.get("clusters") instanceof JSONArray array)) {
             throw corrupt(file, "clusters must be an array");
@@ -214,8 +220,6 @@ public final class StateFile implements SnapshotWriter.Listener {
             }
             specs.add(spec);
         }
-        // The file is in routing order; adding the lowest rank first restores the insertion order.
-        Collections.reverse(specs);
         return List.copyOf(specs);
     }
 

@@ -117,6 +117,19 @@ class AdminApiTest {
     }
 
     @Test
+    void aBodyThatIsNotUtf8Gets400() throws IOException {
+        try (RawHttp c = RawHttp.connect(admin.port())) {
+            byte[] latin1 = "{\"cluster\": {\"version\": \"caf\u00e9\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            c.send("PUT /configuration/cluster HTTP/1.1\r\nContent-Length: " + latin1.length + "\r\n\r\n");
+            c.send(latin1);
+            RawHttp.Response r = c.read();
+            assertEquals(400, r.status());
+            assertTrue(r.body().startsWith("body: not UTF-8"), r.body());
+        }
+        assertTrue(admin.writer.snapshot().isEmpty());
+    }
+
+    @Test
     void aDuplicateUuidGets409AndTheFirstClusterStays() {
         String body = "{\"cluster\": {\"uuid\": \"dup-1\", \"servers\": [{\"hostname\": \"127.0.0.1\", \"port\": 81}]}}";
         put(body);

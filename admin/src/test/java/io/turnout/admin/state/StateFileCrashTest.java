@@ -1,6 +1,7 @@
 package io.turnout.admin.state;
 
 import io.turnout.admin.config.ClusterSpec;
+import io.turnout.admin.support.JavaSubprocess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -109,12 +109,7 @@ class StateFileCrashTest {
     }
 
     private Process startChild(Path state, Path portFile) throws IOException {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder pb = new ProcessBuilder(java.toString(), "-cp", classpath, "-Xshare:auto",
-                "-Dtinylog.writer.level=error", CrashChild.class.getName(), state.toString(), portFile.toString());
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve(portFile.getFileName() + ".log").toFile());
-        return pb.start();
+        return JavaSubprocess.start(CrashChild.class, dir, state.toString(), portFile.toString());
     }
 
     private static int awaitPort(Path portFile, Process child) throws Exception {

@@ -120,7 +120,7 @@ class StateFileTest {
     @Test
     void aStateFileWithNoClustersStillWins() throws IOException {
         Path state = dir.resolve("state.json");
-        Files.writeString(state, "{\"format\": 1, \"clusters\": []}");
+        Files.writeString(state, "{\"turnoutState\": 1, \"clusters\": []}");
         List<ClusterSpec> config = List.of(ClusterSpec.instant("1.0", List.of(new ServerSpec("127.0.0.1", 1034))));
         assertEquals(List.of(), StateFile.clustersAtStart(state, config));
     }
@@ -176,12 +176,12 @@ class StateFileTest {
             "not JSON        | garbage",
             "an array        | []",
             "no format       | {\"clusters\": []}",
-            "other format    | {\"format\": 2, \"clusters\": []}",
-            "unknown key     | {\"format\": 1, \"clusters\": [], \"x\": 1}",
-            "no uuid         | {\"format\": 1, \"clusters\": [{\"cluster\": {\"servers\": [{\"hostname\": \"h\", \"port\": 1}]}}]}",
-            "bad port        | {\"format\": 1, \"clusters\": [{\"cluster\": {\"uuid\": \"a\", \"servers\": [{\"hostname\": \"h\", \"port\": 0}]}}]}",
-            "not wrapped     | {\"format\": 1, \"clusters\": [{\"uuid\": \"a\", \"servers\": [{\"hostname\": \"h\", \"port\": 1}]}]}",
-            "twice           | {\"format\": 1, \"clusters\": [{\"cluster\": {\"uuid\": \"a\", \"servers\": [{\"hostname\": \"h\", \"port\": 1}]}}, {\"cluster\": {\"uuid\": \"A\", \"servers\": [{\"hostname\": \"h\", \"port\": 2}]}}]}",
+            "other format    | {\"turnoutState\": 2, \"clusters\": []}",
+            "unknown key     | {\"turnoutState\": 1, \"clusters\": [], \"x\": 1}",
+            "no uuid         | {\"turnoutState\": 1, \"clusters\": [{\"cluster\": {\"servers\": [{\"hostname\": \"h\", \"port\": 1}]}}]}",
+            "bad port        | {\"turnoutState\": 1, \"clusters\": [{\"cluster\": {\"uuid\": \"a\", \"servers\": [{\"hostname\": \"h\", \"port\": 0}]}}]}",
+            "not wrapped     | {\"turnoutState\": 1, \"clusters\": [{\"uuid\": \"a\", \"servers\": [{\"hostname\": \"h\", \"port\": 1}]}]}",
+            "twice           | {\"turnoutState\": 1, \"clusters\": [{\"cluster\": {\"uuid\": \"a\", \"servers\": [{\"hostname\": \"h\", \"port\": 1}]}}, {\"cluster\": {\"uuid\": \"A\", \"servers\": [{\"hostname\": \"h\", \"port\": 2}]}}]}",
     })
     void aCorruptFileFailsToLoadWithOneLineNamingTheFile(String name, String content) throws IOException {
         Path state = dir.resolve("state.json");
@@ -198,7 +198,7 @@ class StateFileTest {
         AdminFixture admin = startWithState(state, List.of());
         String uuid = put(admin, body("1.0", 1034, null));
         JSONObject root = JSON.parseObject(Files.readString(state));
-        assertEquals(1, root.getIntValue("format"));
+        assertEquals(1, root.getIntValue("turnoutState"));
         JSONArray clusters = root.getJSONArray("clusters");
         assertEquals(uuid, clusters.getJSONObject(0).getJSONObject("cluster").getString("uuid"));
     }
