@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 final class AdminConnection {
     /** Answered requests whose responses are not yet written, before this connection stops reading. */
     static final int MAX_PIPELINED = 32;
+    /** Unwritten response bytes above which no further request is handled: a client that does not read is not served ahead. */
+    static final int OUT_HIGH_WATER = 256 * 1024;
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_BODY = new byte[0];
 
@@ -94,7 +96,8 @@ final class AdminConnection {
 
     void onReady(long now) throws IOException {
         if (key.isWritable()) {
-            flush(now);
+            // Written responses may unblock requests that are already buffered: dispatch them too.
+            process(now);
         }
         if (state != State.CLOSED && key.isValid() && key.isReadable()) {
             onReadable(now);
@@ -132,14 +135,8 @@ final class AdminConnection {
             }
         }
         if (n < 0) {
-            // The client half-closed: answer what it already sent, then close.
+            // The client half-closed: answer every complete request it sent, then close.
             inputClosed = true;
-            if (state == State.READING_HEAD || state == State.READING_BODY) {
-                state = State.STOPPED;
-            }
-            closeIfDone();
-            updateInterest();
-            return;
         }
         if (n > 0) {
             lastActivityNanos = now;
@@ -152,18 +149,27 @@ final class AdminConnection {
         while (true) {
             boolean heldBack = dispatchBuffered(now);
             int waiting = exchanges.size();
+            long backlog = outBacklog();
             flush(now);
-            // Requests held back by the pipeline limit get their turn once responses went out;
-            // they are already buffered, so no read event would bring them back.
-            if (!heldBack || state == State.CLOSED || exchanges.size() >= waiting) {
+            // Requests held back get their turn once responses went out; they are already
+            // buffered, so no read event would bring them back.
+            if (!heldBack || state == State.CLOSED || (exchanges.size() >= waiting && outBacklog() >= backlog)) {
                 return;
             }
         }
     }
 
-    /** True when the next request must wait: its predecessor is in flight, or too many responses are unwritten. */
+    /** True when the next request must wait: its predecessor is in flight, or too much of the output is unwritten. */
     private boolean blocked() {
-        return inFlight || exchanges.size() >= MAX_PIPELINED;
+        return inFlight || exchanges.size() >= MAX_PIPELINED || outBacklog() > OUT_HIGH_WATER;
+    }
+
+    private long outBacklog() {
+        long n = 0;
+        for (ByteBuffer b : out) {
+            n += b.remaining();
+        }
+        return n;
     }
 
     /** Returns true when it stopped only because the connection is {@link #blocked()}. */
@@ -379,8 +385,9 @@ final class AdminConnection {
         }
     }
 
+    /** After a half-close: once every complete request is answered, what is left can never complete. */
     private void closeIfDone() {
-        if (inputClosed && exchanges.isEmpty() && out.isEmpty()) {
+        if (inputClosed && !inFlight && exchanges.isEmpty() && out.isEmpty()) {
             close();
         }
     }

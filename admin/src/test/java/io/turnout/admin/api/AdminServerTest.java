@@ -41,6 +41,8 @@ class AdminServerTest {
             // Completes from another thread after a delay.
             .add("GET", "/later/{ms}", (r, p) -> CompletableFuture.supplyAsync(() -> AdminResponse.text(200, "later " + p.get(0)),
                     CompletableFuture.delayedExecutor(Long.parseLong(p.get(0)), TimeUnit.MILLISECONDS)))
+            .add("GET", "/big/{n}", (r, p) -> CompletableFuture.completedFuture(
+                    AdminResponse.text(200, p.get(0) + "x".repeat(256 * 1024))))
             .add("GET", "/boom", (r, p) -> {
                 throw new IllegalStateException("scripted failure");
             })
@@ -128,6 +130,37 @@ class AdminServerTest {
             for (int i = 0; i < n; i++) {
                 assertEquals(i % 2 == 0 ? String.valueOf(i) : "later 1", c.read().body());
             }
+        }
+    }
+
+    @Test
+    void aSlowReaderOfManyLargePipelinedResponsesGetsThemAll() throws Exception {
+        start();
+        int n = 40; // 10 MiB of responses: more than the socket buffers hold
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append("GET /big/").append(i).append(" HTTP/1.1\r\n\r\n");
+        }
+        try (RawHttp c = RawHttp.connect(server.port())) {
+            c.send(b.toString());
+            Thread.sleep(100); // a slow reader: the server's writes fill the socket buffers and wait
+            for (int i = 0; i < n; i++) {
+                RawHttp.Response r = c.read();
+                assertTrue(r.body().startsWith(i + "x"), "response " + i);
+            }
+        }
+    }
+
+    @Test
+    void pipelinedRequestsFollowedByHalfCloseAreAllAnswered() throws IOException {
+        start();
+        try (RawHttp c = RawHttp.connect(server.port())) {
+            c.send("GET /later/100 HTTP/1.1\r\n\r\nGET /item/2 HTTP/1.1\r\n\r\nGET /later/10 HTTP/1.1\r\n\r\nGET /item/partial");
+            c.shutdownOutput();
+            assertEquals("later 100", c.read().body());
+            assertEquals("2", c.read().body());
+            assertEquals("later 10", c.read().body());
+            assertTrue(c.closedByServer(), "the incomplete last request is dropped and the connection closed");
         }
     }
 
