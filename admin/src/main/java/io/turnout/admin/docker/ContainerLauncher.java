@@ -84,6 +84,8 @@ public final class ContainerLauncher {
             }
             return List.copyOf(result);
         } catch (DockerException | RuntimeException e) {
+            Logger.warn("Starting the containers of cluster {} failed; removing the {} created: {}", clusterUuid,
+                    created.size(), e.getMessage());
             removeCreated(created, e);
             throw e;
         }
@@ -112,6 +114,8 @@ public final class ContainerLauncher {
             }
             return List.copyOf(result);
         } catch (DockerException | RuntimeException e) {
+            Logger.warn("Starting the containers of cluster {} failed; removing the {} created: {}", clusterUuid,
+                    created.size(), e.getMessage());
             removeCreated(created, e);
             throw e;
         }
