@@ -4,6 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -124,6 +126,18 @@ class ContainerLauncherDockerTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(millis < 15_000, "took " + millis + " ms; should not wait out the 30 s ready timeout");
         assertTrue(e.getMessage().contains("exit code 3"), e.getMessage());
+        assertEquals(List.of(), docker.listContainers(ContainerLauncher.labelsOf(cluster)));
+    }
+
+    @Test
+    void hostPortAlreadyInUseIsRefusedBeforeAnythingIsCreated() throws Exception {
+        // Otherwise the readiness probe would be answered by the other listener.
+        try (ServerSocket other = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = other.getLocalPort();
+            DockerException e = assertThrows(DockerException.class,
+                    () -> launcher.launch(cluster, List.of(testApp("1.0", port))));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + port + " already accepts connections"), e.getMessage());
+        }
         assertEquals(List.of(), docker.listContainers(ContainerLauncher.labelsOf(cluster)));
     }
 

@@ -36,6 +36,16 @@ class DockerClientTest {
     }
 
     @Test
+    void pingOverTcpSendsTheHostAndPortAsHost() throws Exception {
+        try (FakeDockerEngine engine = new FakeDockerEngine(target -> contentLength(200, "OK"))) {
+            engine.client().ping();
+            assertEquals(List.of("GET /_ping"), engine.requests);
+            assertTrue(engine.heads.get(0).contains("\r\nHost: 127.0.0.1:" + engine.endpoint.port() + "\r\n"),
+                    engine.heads.get(0));
+        }
+    }
+
+    @Test
     void apiVersionIsCappedAtTheNewestWeSpeak() throws Exception {
         try (FakeDockerEngine engine = new FakeDockerEngine(dir, target -> target.equals("GET /version")
                 ? versionResponse("1.47") : contentLength(200, "{}"))) {

@@ -2,6 +2,7 @@ package io.turnout.admin.docker;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -17,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
- * A scripted stand-in for dockerd on a temporary unix socket, to test our client's framing and
+ * A scripted stand-in for dockerd on a temporary unix socket or a loopback TCP port, to test our client's framing and
  * error mapping, not Docker. Each connection carries one request; the script maps its request
  * line (e.g. {@code GET /version}, query included) to raw response bytes, written as they are,
  * after which the connection is closed. Requests are recorded.
@@ -27,24 +28,44 @@ final class FakeDockerEngine implements AutoCloseable {
     static final byte[] SILENCE = new byte[0];
 
     final Path socket;
+    final List<String> heads = new CopyOnWriteArrayList<>();
     final List<String> requests = new CopyOnWriteArrayList<>();
     final Map<String, String> bodies = new ConcurrentHashMap<>();
     private final ServerSocketChannel server;
     private final Thread acceptor;
     private final Function<String, byte[]> script;
 
+    final DockerEndpoint endpoint;
+
+    /** On a unix socket in {@code dir}. */
     FakeDockerEngine(Path dir, Function<String, byte[]> script) throws IOException {
-        this.socket = dir.resolve("fake-docker.sock");
+        this(script, dir.resolve("fake-docker.sock"));
+    }
+
+    /** On {@code 127.0.0.1} and a free TCP port. */
+    FakeDockerEngine(Function<String, byte[]> script) throws IOException {
+        this(script, null);
+    }
+
+    private FakeDockerEngine(Function<String, byte[]> script, Path socket) throws IOException {
+        this.socket = socket;
         this.script = script;
-        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
+        if (socket != null) {
+            this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            this.endpoint = DockerEndpoint.unixSocket(socket);
+        } else {
+            this.server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            this.endpoint = DockerEndpoint.tcp("127.0.0.1", ((InetSocketAddress) server.getLocalAddress()).getPort());
+        }
         this.acceptor = new Thread(this::acceptLoop, "fake-dockerd");
         acceptor.setDaemon(true);
         acceptor.start();
     }
 
     DockerClient client() {
-        return new DockerClient(DockerEndpoint.unixSocket(socket));
+        return new DockerClient(endpoint);
     }
 
     /** {@code {"ApiVersion": version}} as {@code GET /version} answers. */
@@ -93,6 +114,7 @@ final class FakeDockerEngine implements AutoCloseable {
     private void serve(SocketChannel c) {
         try (c) {
             String head = readHead(c);
+            heads.add(head);
             String requestLine = head.substring(0, head.indexOf("\r\n"));
             String target = requestLine.substring(0, requestLine.lastIndexOf(' '));
             int bodyLength = 0;
@@ -141,6 +163,8 @@ final class FakeDockerEngine implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        Files.deleteIfExists(socket);
+        if (socket != null) {
+            Files.deleteIfExists(socket);
+        }
     }
 }
