@@ -3,9 +3,12 @@ package io.turnout.admin.api;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
+import com.alibaba.fastjson2.JSONWriter;
 import io.turnout.admin.config.ClusterJson;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.engine.health.Event;
+import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
 
@@ -23,16 +26,20 @@ import java.util.function.Supplier;
 public final class AdminApi implements AdminHandler {
     public static final String CLUSTERS = "/configuration/cluster";
 
+    /** {@code GET /events} answers at most this many, newest first (SPEC §4: bounded). */
+    public static final int EVENTS_KEPT = 256;
+
     private final ClusterCatalog catalog;
     private final Supplier<String> metrics;
-    private final Supplier<String> events;
+    private final EventLog events;
     private final AdminRoutes routes;
 
     /**
      * @param metrics Prometheus text for {@code GET /metrics}; called on the admin thread, so cheap
-     * @param events  a JSON array for {@code GET /events}, newest first; called on the admin thread
+     * @param events  the proxy's event log: {@code GET /events} shows it, and a successful PUT or
+     *                DELETE is recorded in it here (the engine records rollbacks and ejections)
      */
-    public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, Supplier<String> events) {
+    public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, EventLog events) {
         this.catalog = catalog;
         this.metrics = metrics;
         this.events = events;
@@ -45,12 +52,12 @@ public final class AdminApi implements AdminHandler {
                 .add("GET", "/status", (r, p) -> status())
                 .add("GET", "/metrics", (r, p) -> done(new AdminResponse(200, AdminResponse.PROMETHEUS,
                         this.metrics.get().getBytes(StandardCharsets.UTF_8), Map.of())))
-                .add("GET", "/events", (r, p) -> done(AdminResponse.json(200, this.events.get())));
+                .add("GET", "/events", (r, p) -> done(AdminResponse.json(200, eventsJson(this.events.snapshot()))));
     }
 
-    /** No metrics or events yet: {@code /metrics} is empty and {@code /events} is {@code []}. */
+    /** No metrics, and an event log of its own. */
     public AdminApi(ClusterCatalog catalog) {
-        this(catalog, () -> "", () -> "[]");
+        this(catalog, () -> "", new EventLog(EVENTS_KEPT));
     }
 
     @Override
@@ -66,7 +73,10 @@ public final class AdminApi implements AdminHandler {
         } catch (InvalidConfigException e) {
             return done(AdminResponse.error(400, e.getMessage()));
         }
-        return catalog.add(spec).thenApply(uuid -> AdminResponse.text(202, uuid));
+        return catalog.add(spec).thenApply(uuid -> {
+            events.record(Event.Type.UPGRADE, uuid, spec.version(), null, "added by PUT " + CLUSTERS);
+            return AdminResponse.text(202, uuid);
+        });
     }
 
     private CompletableFuture<AdminResponse> listClusters() {
@@ -83,7 +93,11 @@ public final class AdminApi implements AdminHandler {
 
     /** 202 with no body once routing no longer sees the cluster; 404. */
     private CompletableFuture<AdminResponse> deleteCluster(String uuid) {
-        return catalog.remove(uuid).thenApply(v -> AdminResponse.empty(202));
+        return catalog.remove(uuid).thenApply(removed -> {
+            events.record(Event.Type.DELETE, removed.uuid(), removed.version(), null,
+                    "removed by DELETE " + CLUSTERS + "/" + removed.uuid());
+            return AdminResponse.empty(202);
+        });
     }
 
     private CompletableFuture<AdminResponse> status() {
@@ -109,6 +123,26 @@ public final class AdminApi implements AdminHandler {
         status.put("status", "UP");
         status.put("clusters", clusters);
         return done(AdminResponse.json(200, JSON.toJSONString(status)));
+    }
+
+    /**
+     * {@code [{"time": ISO-8601, "type": "UPGRADE", "cluster": uuid, "version": ..., "server": ...,
+     * "reason": ...}]} in the order given (newest first); absent values are {@code null}, so every
+     * event has the same keys.
+     */
+    static String eventsJson(List<Event> list) {
+        JSONArray out = new JSONArray(list.size());
+        for (Event e : list) {
+            JSONObject o = new JSONObject();
+            o.put("time", e.time().toString());
+            o.put("type", e.type().name());
+            o.put("cluster", e.clusterUuid());
+            o.put("version", e.version());
+            o.put("server", e.server());
+            o.put("reason", e.reason());
+            out.add(o);
+        }
+        return JSON.toJSONString(out, JSONWriter.Feature.WriteNulls);
     }
 
     private static AdminResponse notFound(String uuid) {

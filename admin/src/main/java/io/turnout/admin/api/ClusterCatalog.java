@@ -9,6 +9,7 @@ import io.turnout.engine.route.SnapshotWriter;
 import io.turnout.engine.route.SnapshotWriter.MutationRejected;
 import org.tinylog.Logger;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Adds and removes clusters the way the admin API promises (SPEC §4): every change is a
@@ -26,7 +28,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (its containers) — for GET and for the state file.
  *
  * <p>The launcher adds the clusters of the config or state file through {@link #add} too, so a
- * cluster enters in one way only.
+ * cluster enters in one way only. It leaves in two: an admin DELETE ({@link #remove}) or a
+ * rollback the engine's health monitor publishes on its own. Both are seen here the same way, as
+ * a cluster missing from the next snapshot, and {@link ClusterProvisioner#retired} is called once
+ * for it, so a rolled-back version's containers are removed like a deleted one's.
  */
 public final class ClusterCatalog {
     private final SnapshotWriter writer;
@@ -64,6 +69,17 @@ public final class ClusterCatalog {
         return spec == null ? List.of() : spec.containers();
     }
 
+    /** The uuids of the live clusters that run containers; for {@code stopContainersOnExit}. */
+    public List<String> clustersWithContainers() {
+        List<String> uuids = new ArrayList<>();
+        for (Cluster c : writer.snapshot().clusters()) {
+            if (!containersOf(c.uuid()).isEmpty()) {
+                uuids.add(c.uuid());
+            }
+        }
+        return uuids;
+    }
+
     /**
      * Adds a cluster: starts its containers if it has any, then publishes it. Completes with its
      * uuid (the given one in lower case, or a new one) once routing sees it; or exceptionally with
@@ -77,27 +93,32 @@ public final class ClusterCatalog {
             // Early answer that starts no container; the check that counts is in the mutation.
             return CompletableFuture.failedFuture(duplicate(uuid));
         }
-        return CompletableFuture.completedFuture(named)
-                .thenCompose(this::provision)
-                .thenCompose(servers -> publish(named, servers))
+        return provision(named)
+                .thenCompose(started -> publish(named, started))
                 .thenApply(snapshot -> uuid);
     }
 
-    /** Removes a cluster; completes once routing no longer sees it, or with {@link MutationRejected} 404. */
-    public CompletableFuture<Void> remove(String uuid) {
+    /**
+     * Removes a cluster; completes with it as it was last published, once routing no longer sees
+     * it, or with {@link MutationRejected} 404.
+     */
+    public CompletableFuture<Cluster> remove(String uuid) {
+        AtomicReference<Cluster> removed = new AtomicReference<>();
         return writer.submit(current -> {
-            if (current.byUuid(uuid) == null) {
+            Cluster cluster = current.byUuid(uuid);
+            if (cluster == null) {
                 throw new MutationRejected(404, "no cluster with uuid " + uuid + "; list them with GET /configuration/cluster");
             }
+            removed.set(cluster);
             return current.without(uuid);
-        }).thenApply(snapshot -> null);
+        }).thenApply(snapshot -> removed.get());
     }
 
-    private CompletableFuture<List<Server>> provision(ClusterSpec spec) {
+    private CompletableFuture<List<StartedContainer>> provision(ClusterSpec spec) {
         if (spec.containers().isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        CompletableFuture<List<Server>> started;
+        CompletableFuture<List<StartedContainer>> started;
         try {
             started = provisioner.provision(spec.uuid(), spec);
         } catch (RuntimeException e) {
@@ -106,13 +127,22 @@ public final class ClusterCatalog {
         return started.exceptionallyCompose(e -> CompletableFuture.failedFuture(dockerFailure(spec, e)));
     }
 
-    private CompletableFuture<ClusterSnapshot> publish(ClusterSpec spec, List<Server> containerServers) {
-        String uuid = spec.uuid();
+    private CompletableFuture<ClusterSnapshot> publish(ClusterSpec requested, List<StartedContainer> started) {
+        String uuid = requested.uuid();
         Cluster cluster;
+        ClusterSpec spec;
         try {
-            cluster = spec.toCluster(uuid, containerServers);
+            List<Server> servers = new ArrayList<>(started.size());
+            List<String> ids = new ArrayList<>(started.size());
+            for (StartedContainer c : started) {
+                servers.add(c.server());
+                ids.add(c.id());
+            }
+            // What GET and the state file show: the containers with the ids that run them.
+            spec = started.isEmpty() ? requested : requested.withContainerIds(ids);
+            cluster = spec.toCluster(uuid, servers);
         } catch (RuntimeException e) {
-            abandon(spec, containerServers);
+            abandon(requested, started);
             return CompletableFuture.failedFuture(e);
         }
         return writer.submit(current -> {
@@ -126,15 +156,15 @@ public final class ClusterCatalog {
             return next;
         }).whenComplete((snapshot, e) -> {
             if (e != null) {
-                abandon(spec, containerServers);
+                abandon(requested, started);
             }
         });
     }
 
-    private void abandon(ClusterSpec spec, List<Server> containerServers) {
-        if (!containerServers.isEmpty()) {
+    private void abandon(ClusterSpec spec, List<StartedContainer> started) {
+        if (!started.isEmpty()) {
             try {
-                provisioner.abandon(spec.uuid(), spec, containerServers);
+                provisioner.abandon(spec.uuid(), spec, started);
             } catch (RuntimeException e) {
                 Logger.error(e, "Could not undo the containers of cluster {}", spec.uuid());
             }

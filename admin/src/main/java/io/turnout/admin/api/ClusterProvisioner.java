@@ -1,7 +1,7 @@
 package io.turnout.admin.api;
 
 import io.turnout.admin.config.ClusterSpec;
-import io.turnout.engine.route.Server;
+import io.turnout.admin.config.ContainerSpec;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,24 +18,27 @@ public interface ClusterProvisioner {
             "cluster.containers: this proxy has no Docker host configured; set dockerHost or DOCKER_HOST"));
 
     /**
-     * Starts the spec's containers and completes, once each accepts connections, with one server
-     * per container in container order; they are routed after {@code spec.servers()}. Called on
-     * the admin selector thread: return at once and do the work elsewhere. On failure complete
-     * exceptionally (an {@link ApiException}, or anything else, which becomes 502 with its
-     * message) and leave nothing running.
+     * Starts the spec's containers and completes, once each accepts connections, with one
+     * {@link StartedContainer} per container in container order; their servers are routed after
+     * {@code spec.servers()}. A container whose spec records an {@link ContainerSpec#id id} (a
+     * cluster restored from the state file) is adopted when it still runs, replaced when not.
+     * Called on the admin selector thread or the launcher's: return at once and do the work
+     * elsewhere. On failure complete exceptionally (an {@link ApiException}, or anything else,
+     * which becomes 502 with its message) and leave nothing running.
      */
-    CompletableFuture<List<Server>> provision(String uuid, ClusterSpec spec);
+    CompletableFuture<List<StartedContainer>> provision(String uuid, ClusterSpec spec);
 
     /**
-     * Publication was refused after {@link #provision} succeeded (a duplicate uuid raced in):
-     * undo exactly what it started for these servers. Must not block.
+     * Publication was refused after {@link #provision} succeeded (a duplicate uuid raced in, or
+     * the proxy is stopping): undo exactly what it started. Must not block.
      */
-    default void abandon(String uuid, ClusterSpec spec, List<Server> servers) {
+    default void abandon(String uuid, ClusterSpec spec, List<StartedContainer> started) {
     }
 
     /**
-     * The cluster left routing (DELETE or rollback): stop and remove its containers. Called on
-     * the snapshot writer thread after publication; hand the work to another thread.
+     * The cluster left routing (DELETE, or a rollback the engine made): stop and remove its
+     * containers. Called once per cluster, on the snapshot writer thread after publication;
+     * hand the work to another thread.
      */
     default void retired(String uuid, ClusterSpec spec) {
     }

@@ -75,20 +75,7 @@ public final class ContainerLauncher {
      * On failure nothing this call created is left, and the exception carries Docker's message.
      */
     public List<LaunchedContainer> launch(String clusterUuid, List<ContainerRequest> requests) throws DockerException {
-        List<String> created = new ArrayList<>();
-        List<LaunchedContainer> result = new ArrayList<>(requests.size());
-        Set<String> imagesPresent = new HashSet<>();
-        try {
-            for (ContainerRequest request : requests) {
-                result.add(startNew(clusterUuid, request, created, imagesPresent));
-            }
-            return List.copyOf(result);
-        } catch (DockerException | RuntimeException e) {
-            Logger.warn("Starting the containers of cluster {} failed; removing the {} created: {}", clusterUuid,
-                    created.size(), e.getMessage());
-            removeCreated(created, e);
-            throw e;
-        }
+        return start(clusterUuid, requests, null);
     }
 
     /**
@@ -99,24 +86,38 @@ public final class ContainerLauncher {
      */
     public List<LaunchedContainer> adopt(String clusterUuid, List<ContainerRequest> requests, List<String> recordedIds)
             throws DockerException {
+        return start(clusterUuid, requests, recordedIds);
+    }
+
+    /** {@link #launch} when {@code recordedIds} is null, else {@link #adopt}. */
+    private List<LaunchedContainer> start(String clusterUuid, List<ContainerRequest> requests, List<String> recordedIds)
+            throws DockerException {
         List<String> created = new ArrayList<>();
         List<LaunchedContainer> result = new ArrayList<>(requests.size());
         Set<String> imagesPresent = new HashSet<>();
         try {
             for (int i = 0; i < requests.size(); i++) {
                 ContainerRequest request = requests.get(i);
-                String recorded = i < recordedIds.size() ? recordedIds.get(i) : null;
-                if (recorded == null || recorded.isEmpty()) {
-                    recorded = request.name();
+                LaunchedContainer adopted = null;
+                if (recordedIds != null) {
+                    String recorded = i < recordedIds.size() ? recordedIds.get(i) : null;
+                    if (recorded == null || recorded.isEmpty()) {
+                        recorded = request.name();
+                    }
+                    adopted = recorded == null ? null : tryAdopt(clusterUuid, request, recorded);
                 }
-                LaunchedContainer adopted = recorded == null ? null : tryAdopt(clusterUuid, request, recorded);
                 result.add(adopted != null ? adopted : startNew(clusterUuid, request, created, imagesPresent));
             }
             return List.copyOf(result);
         } catch (DockerException | RuntimeException e) {
-            Logger.warn("Starting the containers of cluster {} failed; removing the {} created: {}", clusterUuid,
-                    created.size(), e.getMessage());
-            removeCreated(created, e);
+            if (created.isEmpty()) {
+                // The caller reports the failure (502, or the launcher's one line); nothing to undo.
+                Logger.info("Starting the containers of cluster {} failed: {}", clusterUuid, e.getMessage());
+            } else {
+                Logger.warn("Starting the containers of cluster {} failed; removing the {} created: {}", clusterUuid,
+                        created.size(), e.getMessage());
+                removeCreated(created, e);
+            }
             throw e;
         }
     }

@@ -3,6 +3,9 @@ package io.turnout.admin.api;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.engine.health.Event;
+import io.turnout.engine.testsupport.RawHttpClient;
+import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -81,19 +85,19 @@ class AdminApiTest {
 
     @Test
     void putThenImmediatelyGetOnTheSameConnectionShowsTheCluster() throws IOException {
-        try (RawHttp c = RawHttp.connect(admin.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(admin.port())) {
             byte[] body = THESIS_BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             // Pipelined in one write: the GET must still see the PUT's effect.
             c.send("PUT /configuration/cluster HTTP/1.1\r\nContent-Length: " + body.length + "\r\n\r\n" + THESIS_BODY
                     + "GET /configuration/cluster HTTP/1.1\r\n\r\n");
-            RawHttp.Response put = c.read();
-            RawHttp.Response list = c.read();
+            var put = c.readResponse();
+            var list = c.readResponse();
             assertEquals(202, put.status());
             assertEquals(200, list.status());
-            JSONArray clusters = JSON.parseArray(list.body());
+            JSONArray clusters = JSON.parseArray(list.bodyText());
             assertEquals(1, clusters.size());
-            assertEquals(put.body(), clusters.getJSONObject(0).getJSONObject("cluster").getString("uuid"));
-            RawHttp.Response get = c.exchange("GET", "/configuration/cluster/" + put.body(), null);
+            assertEquals(put.bodyText(), clusters.getJSONObject(0).getJSONObject("cluster").getString("uuid"));
+            var get = AdminFixture.exchange(c, "GET", "/configuration/cluster/" + put.bodyText(), null);
             assertEquals(200, get.status());
         }
     }
@@ -118,13 +122,13 @@ class AdminApiTest {
 
     @Test
     void aBodyThatIsNotUtf8Gets400() throws IOException {
-        try (RawHttp c = RawHttp.connect(admin.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(admin.port())) {
             byte[] latin1 = "{\"cluster\": {\"version\": \"caf\u00e9\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
             c.send("PUT /configuration/cluster HTTP/1.1\r\nContent-Length: " + latin1.length + "\r\n\r\n");
             c.send(latin1);
-            RawHttp.Response r = c.read();
+            var r = c.readResponse();
             assertEquals(400, r.status());
-            assertTrue(r.body().startsWith("body: not UTF-8"), r.body());
+            assertTrue(r.bodyText().startsWith("body: not UTF-8"), r.bodyText());
         }
         assertTrue(admin.writer.snapshot().isEmpty());
     }
@@ -302,12 +306,41 @@ class AdminApiTest {
     }
 
     @Test
-    void metricsAndEventsComeFromTheirProviders() {
+    void metricsComeFromTheirProviderAndEventsFromTheEventLogNewestFirst() {
         admin.close();
-        admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "turnout_requests_total 7\n",
-                () -> "[{\"type\":\"rollback\"}]");
+        EventLog log = new EventLog(AdminApi.EVENTS_KEPT);
+        admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "turnout_requests_total 7\n", log);
+        log.record(Event.Type.EJECTION, "u2", "2.0", "127.0.0.1:1035", "connect refused");
+        log.record(Event.Type.ROLLBACK, "u2", "2.0", null, "all servers ejected");
         assertEquals("turnout_requests_total 7\n", admin.send("GET", "/metrics", null).body());
-        assertEquals("[{\"type\":\"rollback\"}]", admin.send("GET", "/events", null).body());
+
+        JSONArray events = JSON.parseArray(admin.send("GET", "/events", null).body());
+        assertEquals(2, events.size());
+        JSONObject rollback = events.getJSONObject(0);
+        assertEquals(List.of("time", "type", "cluster", "version", "server", "reason"), List.copyOf(rollback.keySet()));
+        assertEquals("ROLLBACK", rollback.getString("type"));
+        assertEquals("u2", rollback.getString("cluster"));
+        assertEquals("2.0", rollback.getString("version"));
+        assertNull(rollback.get("server"));
+        assertEquals("all servers ejected", rollback.getString("reason"));
+        assertTrue(Instant.parse(rollback.getString("time")).isBefore(Instant.now().plusSeconds(1)));
+        assertEquals("127.0.0.1:1035", events.getJSONObject(1).getString("server"));
+    }
+
+    @Test
+    void aSuccessfulPutIsAnUpgradeEventAndASuccessfulDeleteADeleteEvent() {
+        String uuid = admin.send("PUT", "/configuration/cluster",
+                "{\"cluster\": {\"version\": \"2.0\", \"servers\": [{\"hostname\": \"127.0.0.1\", \"port\": 1035}]}}").body();
+        assertEquals(404, admin.send("DELETE", "/configuration/cluster/nope", null).statusCode());
+        assertEquals(202, admin.send("DELETE", "/configuration/cluster/" + uuid, null).statusCode());
+
+        JSONArray events = JSON.parseArray(admin.send("GET", "/events", null).body());
+        assertEquals(List.of("DELETE", "UPGRADE"), events.stream().map(e -> ((JSONObject) e).getString("type")).toList(),
+                "newest first; the failed DELETE is not an event");
+        for (int i = 0; i < 2; i++) {
+            assertEquals(uuid, events.getJSONObject(i).getString("cluster"));
+            assertEquals("2.0", events.getJSONObject(i).getString("version"));
+        }
     }
 
     // ---- 404, 405, 401 --------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 package io.turnout.admin.api;
 
+import io.turnout.engine.testsupport.HttpResponse;
+import io.turnout.engine.testsupport.RawHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.turnout.admin.api.AdminFixture.exchange;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The admin HTTP server itself, over real sockets, with a scripted handler. */
 class AdminServerTest {
+    /** How long a test waits for the server to close a connection it should close. */
+    private static final Duration CLOSE_WITHIN = Duration.ofSeconds(5);
     private final Map<String, CompletableFuture<AdminResponse>> held = new ConcurrentHashMap<>();
     /** Paths in the order the server handed them to the handler. */
     private final Queue<String> dispatched = new ConcurrentLinkedQueue<>();
@@ -71,35 +76,35 @@ class AdminServerTest {
     @Test
     void keepAliveServesSeveralRequestsOnOneConnection() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             for (int i = 0; i < 3; i++) {
-                RawHttp.Response r = c.exchange("GET", "/hello", null);
+                HttpResponse r = exchange(c, "GET", "/hello", null);
                 assertEquals(200, r.status());
                 assertEquals("application/json", r.header("Content-Type"));
-                assertEquals("{\"hello\":1}", r.body());
+                assertEquals("{\"hello\":1}", r.bodyText());
                 assertNull(r.header("Connection"));
             }
-            RawHttp.Response echo = c.exchange("PUT", "/echo", "{\"x\": \"é\"}");
-            assertEquals("{\"x\": \"é\"}", echo.body());
+            HttpResponse echo = exchange(c, "PUT", "/echo", "{\"x\": \"é\"}");
+            assertEquals("{\"x\": \"é\"}", echo.bodyText());
         }
     }
 
     @Test
     void pipelinedRequestsAreAnsweredInRequestOrderWhenTheFirstCompletesLast() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("GET /later/300 HTTP/1.1\r\n\r\nGET /hello HTTP/1.1\r\n\r\nGET /later/50 HTTP/1.1\r\n\r\nGET /item/x HTTP/1.1\r\n\r\n");
-            assertEquals("later 300", c.read().body());
-            assertEquals("{\"hello\":1}", c.read().body());
-            assertEquals("later 50", c.read().body());
-            assertEquals("x", c.read().body());
+            assertEquals("later 300", c.readResponse().bodyText());
+            assertEquals("{\"hello\":1}", c.readResponse().bodyText());
+            assertEquals("later 50", c.readResponse().bodyText());
+            assertEquals("x", c.readResponse().bodyText());
         }
     }
 
     @Test
     void aPipelinedRequestIsNotHandledUntilThePreviousOneCompletes() throws Exception {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("GET /held/p HTTP/1.1\r\n\r\nGET /item/after HTTP/1.1\r\n\r\n");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!dispatched.contains("/held/p") && System.nanoTime() < deadline) {
@@ -111,8 +116,8 @@ class AdminServerTest {
             Thread.sleep(200);
             assertEquals(List.of("/held/p"), List.copyOf(dispatched));
             held.computeIfAbsent("p", k -> new CompletableFuture<>()).complete(AdminResponse.text(200, "p"));
-            assertEquals("p", c.read().body());
-            assertEquals("after", c.read().body());
+            assertEquals("p", c.readResponse().bodyText());
+            assertEquals("after", c.readResponse().bodyText());
             assertEquals(List.of("/held/p", "/item/after"), List.copyOf(dispatched));
         }
     }
@@ -125,10 +130,10 @@ class AdminServerTest {
         for (int i = 0; i < n; i++) {
             b.append(i % 2 == 0 ? "GET /item/" + i + " HTTP/1.1\r\n\r\n" : "GET /later/1 HTTP/1.1\r\n\r\n");
         }
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send(b.toString());
             for (int i = 0; i < n; i++) {
-                assertEquals(i % 2 == 0 ? String.valueOf(i) : "later 1", c.read().body());
+                assertEquals(i % 2 == 0 ? String.valueOf(i) : "later 1", c.readResponse().bodyText());
             }
         }
     }
@@ -141,12 +146,12 @@ class AdminServerTest {
         for (int i = 0; i < n; i++) {
             b.append("GET /big/").append(i).append(" HTTP/1.1\r\n\r\n");
         }
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send(b.toString());
             Thread.sleep(100); // a slow reader: the server's writes fill the socket buffers and wait
             for (int i = 0; i < n; i++) {
-                RawHttp.Response r = c.read();
-                assertTrue(r.body().startsWith(i + "x"), "response " + i);
+                HttpResponse r = c.readResponse();
+                assertTrue(r.bodyText().startsWith(i + "x"), "response " + i);
             }
         }
     }
@@ -154,38 +159,38 @@ class AdminServerTest {
     @Test
     void pipelinedRequestsFollowedByHalfCloseAreAllAnswered() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("GET /later/100 HTTP/1.1\r\n\r\nGET /item/2 HTTP/1.1\r\n\r\nGET /later/10 HTTP/1.1\r\n\r\nGET /item/partial");
             c.shutdownOutput();
-            assertEquals("later 100", c.read().body());
-            assertEquals("2", c.read().body());
-            assertEquals("later 10", c.read().body());
-            assertTrue(c.closedByServer(), "the incomplete last request is dropped and the connection closed");
+            assertEquals("later 100", c.readResponse().bodyText());
+            assertEquals("2", c.readResponse().bodyText());
+            assertEquals("later 10", c.readResponse().bodyText());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN), "the incomplete last request is dropped and the connection closed");
         }
     }
 
     @Test
     void aSlowHandlerDoesNotHoldUpOtherConnections() throws Exception {
         start();
-        try (RawHttp slow = RawHttp.connect(server.port()); RawHttp fast = RawHttp.connect(server.port())) {
+        try (RawHttpClient slow = RawHttpClient.connect(server.port()); RawHttpClient fast = RawHttpClient.connect(server.port())) {
             slow.send("GET /held/a HTTP/1.1\r\n\r\n");
-            assertEquals(200, fast.exchange("GET", "/hello", null).status());
+            assertEquals(200, exchange(fast, "GET", "/hello", null).status());
             held.computeIfAbsent("a", k -> new CompletableFuture<>()).complete(AdminResponse.text(200, "released"));
-            assertEquals("released", slow.read().body());
+            assertEquals("released", slow.readResponse().bodyText());
         }
     }
 
     @Test
     void unknownPathGets404WithAMessageNamingThePath() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
-            RawHttp.Response r = c.exchange("GET", "/nope", null);
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            HttpResponse r = exchange(c, "GET", "/nope", null);
             assertEquals(404, r.status());
             assertTrue(r.header("Content-Type").startsWith("text/plain"));
-            assertTrue(r.body().contains("no such path: /nope"), r.body());
-            assertTrue(r.body().contains("/hello"), r.body());
+            assertTrue(r.bodyText().contains("no such path: /nope"), r.bodyText());
+            assertTrue(r.bodyText().contains("/hello"), r.bodyText());
             // The connection stays usable after a 404.
-            assertEquals(200, c.exchange("GET", "/hello", null).status());
+            assertEquals(200, exchange(c, "GET", "/hello", null).status());
         }
     }
 
@@ -193,48 +198,48 @@ class AdminServerTest {
     @CsvSource({"POST,/hello,GET", "GET,/echo,PUT", "PUT,/item/7,'GET, DELETE'", "DELETE,/hello,GET"})
     void wrongMethodGets405WithAllowAndAMessage(String method, String path, String allow) throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
-            RawHttp.Response r = c.exchange(method, path, "");
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            HttpResponse r = exchange(c, method, path, "");
             assertEquals(405, r.status());
             assertEquals(allow, r.header("Allow"));
-            assertTrue(r.body().contains("method " + method + " is not allowed on " + path), r.body());
+            assertTrue(r.bodyText().contains("method " + method + " is not allowed on " + path), r.bodyText());
         }
     }
 
     @Test
     void headGets405WithoutABody() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("HEAD /hello HTTP/1.1\r\n\r\n");
-            RawHttp.Response r = c.readHeadOnly();
+            HttpResponse r = c.readResponse(true);
             assertEquals(405, r.status());
             assertTrue(Integer.parseInt(r.header("Content-Length")) > 0);
             // The next response starts right after the head: no body bytes came in between.
-            assertEquals(200, c.exchange("GET", "/hello", null).status());
+            assertEquals(200, exchange(c, "GET", "/hello", null).status());
         }
     }
 
     @Test
     void aHeadOverTheLimitGets431AndTheConnectionCloses() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("GET /hello HTTP/1.1\r\nX-Big: " + "a".repeat(AdminSettings.DEFAULT_MAX_HEAD_BYTES) + "\r\n\r\n");
-            RawHttp.Response r = c.read();
+            HttpResponse r = c.readResponse();
             assertEquals(431, r.status());
             assertEquals("close", r.header("Connection"));
-            assertTrue(r.body().contains("request head larger than"), r.body());
-            assertTrue(c.closedByServer());
+            assertTrue(r.bodyText().contains("request head larger than"), r.bodyText());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void aContentLengthOverOneMibGets413BeforeAnyBodyByteIsSent() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("PUT /echo HTTP/1.1\r\nContent-Length: " + (2 * 1024 * 1024) + "\r\n\r\n");
-            RawHttp.Response r = c.read();
+            HttpResponse r = c.readResponse();
             assertEquals(413, r.status());
-            assertTrue(r.body().contains("over the limit of 1048576 bytes"), r.body());
+            assertTrue(r.bodyText().contains("over the limit of 1048576 bytes"), r.bodyText());
             assertEquals("close", r.header("Connection"));
         }
     }
@@ -243,43 +248,43 @@ class AdminServerTest {
     void aTwoMibBodySentWholeStillGets413() throws Exception {
         start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/echo"))
+        java.net.http.HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/echo"))
                         .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[2 * 1024 * 1024])).build(),
-                HttpResponse.BodyHandlers.ofString());
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(413, r.statusCode());
     }
 
     @Test
     void aBodyOfExactlyTheLimitIsAccepted() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             String body = "b".repeat(AdminSettings.DEFAULT_MAX_BODY_BYTES);
-            RawHttp.Response r = c.exchange("PUT", "/echo", body);
+            HttpResponse r = exchange(c, "PUT", "/echo", body);
             assertEquals(200, r.status());
-            assertEquals(body.length(), r.body().length());
+            assertEquals(body.length(), r.bodyText().length());
         }
     }
 
     @Test
     void expectContinueGets100BeforeTheBody() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("PUT /echo HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
-            assertEquals(100, c.readHeadOnly().status());
+            assertEquals(100, c.readResponse().status());
             c.send("hello");
-            assertEquals("hello", c.read().body());
+            assertEquals("hello", c.readResponse().bodyText());
         }
     }
 
     @Test
     void aChunkedRequestGets411WithAMessage() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("PUT /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
-            RawHttp.Response r = c.read();
+            HttpResponse r = c.readResponse();
             assertEquals(411, r.status());
-            assertTrue(r.body().contains("send the body with a Content-Length"), r.body());
-            assertTrue(c.closedByServer());
+            assertTrue(r.bodyText().contains("send the body with a Content-Length"), r.bodyText());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
@@ -299,103 +304,103 @@ class AdminServerTest {
     void malformedHeadsGetAnErrorWithAMessageAndTheConnectionCloses(String name, String raw, int status, String message)
             throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send(raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0001", "\u0001"));
-            RawHttp.Response r = c.read();
+            HttpResponse r = c.readResponse();
             assertEquals(status, r.status());
-            assertTrue(r.body().contains(message), r.body());
+            assertTrue(r.bodyText().contains(message), r.bodyText());
             assertEquals("close", r.header("Connection"));
-            assertTrue(c.closedByServer());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void connectionCloseIsHonoured() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
-            RawHttp.Response r = c.exchange("GET", "/hello", null, "Connection: close");
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            HttpResponse r = exchange(c, "GET", "/hello", null, "Connection: close");
             assertEquals(200, r.status());
             assertEquals("close", r.header("Connection"));
-            assertTrue(c.closedByServer());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void http10ClosesAfterOneResponseUnlessKeepAliveIsAsked() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-            assertEquals(200, c.read().status());
+            assertEquals(200, c.readResponse().status());
             c.send("GET /hello HTTP/1.0\r\n\r\n");
-            assertEquals("close", c.read().header("Connection"));
-            assertTrue(c.closedByServer());
+            assertEquals("close", c.readResponse().header("Connection"));
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void aRequestFollowedByHalfCloseIsStillAnswered() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             c.send("GET /later/50 HTTP/1.1\r\n\r\n");
             c.shutdownOutput();
-            assertEquals("later 50", c.read().body());
-            assertTrue(c.closedByServer());
+            assertEquals("later 50", c.readResponse().bodyText());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void aHandlerThatThrowsGets500AndTheConnectionLivesOn() throws IOException {
         start();
-        try (RawHttp c = RawHttp.connect(server.port())) {
-            RawHttp.Response r = c.exchange("GET", "/boom", null);
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            HttpResponse r = exchange(c, "GET", "/boom", null);
             assertEquals(500, r.status());
-            assertTrue(r.body().contains("internal error"), r.body());
-            assertEquals(409, c.exchange("GET", "/refused", null).status());
-            assertEquals(200, c.exchange("GET", "/hello", null).status());
+            assertTrue(r.bodyText().contains("internal error"), r.bodyText());
+            assertEquals(409, exchange(c, "GET", "/refused", null).status());
+            assertEquals(200, exchange(c, "GET", "/hello", null).status());
         }
     }
 
     @Test
     void withATokenEveryRequestNeedsTheBearerHeader() throws IOException {
         start(AdminSettings.of("127.0.0.1", 0, "s3cret"));
-        try (RawHttp c = RawHttp.connect(server.port())) {
-            RawHttp.Response none = c.exchange("GET", "/hello", null);
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            HttpResponse none = exchange(c, "GET", "/hello", null);
             assertEquals(401, none.status());
             assertTrue(none.header("WWW-Authenticate").startsWith("Bearer"));
-            assertTrue(none.body().contains("Authorization: Bearer"), none.body());
+            assertTrue(none.bodyText().contains("Authorization: Bearer"), none.bodyText());
 
-            assertEquals(401, c.exchange("GET", "/hello", null, "Authorization: Bearer s3cre").status());
-            assertEquals(401, c.exchange("GET", "/hello", null, "Authorization: Bearer s3cret2").status());
-            assertEquals(401, c.exchange("GET", "/hello", null, "Authorization: Basic s3cret").status());
-            assertEquals(401, c.exchange("GET", "/nope", null).status(), "401 comes before 404");
-            assertEquals(200, c.exchange("GET", "/hello", null, "Authorization: Bearer s3cret").status());
-            assertEquals(200, c.exchange("GET", "/hello", null, "authorization: bearer s3cret").status());
+            assertEquals(401, exchange(c, "GET", "/hello", null, "Authorization: Bearer s3cre").status());
+            assertEquals(401, exchange(c, "GET", "/hello", null, "Authorization: Bearer s3cret2").status());
+            assertEquals(401, exchange(c, "GET", "/hello", null, "Authorization: Basic s3cret").status());
+            assertEquals(401, exchange(c, "GET", "/nope", null).status(), "401 comes before 404");
+            assertEquals(200, exchange(c, "GET", "/hello", null, "Authorization: Bearer s3cret").status());
+            assertEquals(200, exchange(c, "GET", "/hello", null, "authorization: bearer s3cret").status());
         }
-        try (RawHttp c = RawHttp.connect(server.port())) {
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
             // A body from an unauthenticated client is not read: 401, then close.
-            RawHttp.Response r = c.exchange("PUT", "/echo", "{}");
+            HttpResponse r = exchange(c, "PUT", "/echo", "{}");
             assertEquals(401, r.status());
             assertEquals("close", r.header("Connection"));
-            assertTrue(c.closedByServer());
+            assertTrue(c.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void anIdleConnectionIsClosedAfterTheIdleTimeout() throws IOException {
         start(AdminSettings.of("127.0.0.1", 0, null).withTimeouts(Duration.ofMillis(200), Duration.ofMillis(200)));
-        try (RawHttp idle = RawHttp.connect(server.port()); RawHttp partial = RawHttp.connect(server.port())) {
-            assertEquals(200, idle.exchange("GET", "/hello", null).status());
+        try (RawHttpClient idle = RawHttpClient.connect(server.port()); RawHttpClient partial = RawHttpClient.connect(server.port())) {
+            assertEquals(200, exchange(idle, "GET", "/hello", null).status());
             partial.send("GET /hello HTTP/1.1\r\nX-Slow: ");
-            assertTrue(idle.closedByServer());
-            assertTrue(partial.closedByServer());
+            assertTrue(idle.isClosedByPeer(CLOSE_WITHIN));
+            assertTrue(partial.isClosedByPeer(CLOSE_WITHIN));
         }
     }
 
     @Test
     void anIdleTimeoutDoesNotCutARequestWaitingForItsHandler() throws IOException {
         start(AdminSettings.of("127.0.0.1", 0, null).withTimeouts(Duration.ofMillis(100), Duration.ofMillis(100)));
-        try (RawHttp c = RawHttp.connect(server.port())) {
-            assertEquals("later 600", c.exchange("GET", "/later/600", null).body());
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            assertEquals("later 600", exchange(c, "GET", "/later/600", null).bodyText());
         }
     }
 
@@ -408,9 +413,9 @@ class AdminServerTest {
     }
 
     private static boolean canConnect(int port) {
-        try (RawHttp ignored = RawHttp.connect(port)) {
+        try (RawHttpClient ignored = RawHttpClient.connect(port)) {
             return true;
-        } catch (IOException e) {
+        } catch (UncheckedIOException e) {
             return false;
         }
     }

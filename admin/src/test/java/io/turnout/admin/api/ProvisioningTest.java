@@ -29,20 +29,20 @@ class ProvisioningTest {
 
     /** Completes each provisioning when the test says so, and records the calls. */
     private static final class ScriptedProvisioner implements ClusterProvisioner {
-        final Queue<CompletableFuture<List<Server>>> pending = new ConcurrentLinkedQueue<>();
+        final Queue<CompletableFuture<List<StartedContainer>>> pending = new ConcurrentLinkedQueue<>();
         final Queue<String> calls = new ConcurrentLinkedQueue<>();
 
         @Override
-        public CompletableFuture<List<Server>> provision(String uuid, ClusterSpec spec) {
+        public CompletableFuture<List<StartedContainer>> provision(String uuid, ClusterSpec spec) {
             calls.add("provision " + uuid + " " + spec.containers().get(0).image());
-            CompletableFuture<List<Server>> f = new CompletableFuture<>();
+            CompletableFuture<List<StartedContainer>> f = new CompletableFuture<>();
             pending.add(f);
             return f;
         }
 
         @Override
-        public void abandon(String uuid, ClusterSpec spec, List<Server> servers) {
-            calls.add("abandon " + uuid + " " + servers);
+        public void abandon(String uuid, ClusterSpec spec, List<StartedContainer> started) {
+            calls.add("abandon " + uuid + " " + started.stream().map(c -> c.id() + "@" + c.server()).toList());
         }
 
         @Override
@@ -50,7 +50,7 @@ class ProvisioningTest {
             calls.add("retired " + uuid);
         }
 
-        CompletableFuture<List<Server>> next() throws InterruptedException {
+        CompletableFuture<List<StartedContainer>> next() throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (pending.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -60,7 +60,7 @@ class ProvisioningTest {
     }
 
     private final ScriptedProvisioner docker = new ScriptedProvisioner();
-    private final AdminFixture admin = AdminFixture.start(null, docker, () -> "", () -> "[]");
+    private final AdminFixture admin = AdminFixture.start(docker);
     private final ExecutorService client = Executors.newSingleThreadExecutor();
 
     @AfterEach
@@ -76,7 +76,7 @@ class ProvisioningTest {
     @Test
     void theClusterIsPublishedOnlyWhenItsContainersAreUpAndTheApiAnswersMeanwhile() throws Exception {
         Future<HttpResponse<String>> put = putAsync(CONTAINER_BODY);
-        CompletableFuture<List<Server>> starting = docker.next();
+        CompletableFuture<List<StartedContainer>> starting = docker.next();
 
         // While the containers start, the admin API answers other requests and routing does not see the cluster.
         HttpResponse<String> status = admin.send("GET", "/status", null);
@@ -84,7 +84,7 @@ class ProvisioningTest {
         assertTrue(admin.writer.snapshot().isEmpty());
         assertFalse(put.isDone());
 
-        starting.complete(List.of(new Server("127.0.0.1", 32768)));
+        starting.complete(List.of(new StartedContainer("c0ffee", new Server("127.0.0.1", 32768))));
         HttpResponse<String> r = put.get(5, TimeUnit.SECONDS);
         assertEquals(202, r.statusCode());
         assertEquals("wp", r.body());
@@ -92,7 +92,10 @@ class ProvisioningTest {
         assertEquals(32768, c.servers().get(0).port());
 
         JSONObject cluster = JSON.parseObject(admin.send("GET", "/configuration/cluster/wp", null).body()).getJSONObject("cluster");
-        assertEquals("wordpress", cluster.getJSONArray("containers").getJSONObject(0).getString("image"));
+        JSONObject container = cluster.getJSONArray("containers").getJSONObject(0);
+        assertEquals("wordpress", container.getString("image"));
+        assertEquals("c0ffee", container.getString("id"), "the id that runs it, for the state file");
+        assertEquals(32768, container.getJSONObject("server").getIntValue("port"));
         assertEquals(List.of("provision wp wordpress"), List.copyOf(docker.calls));
     }
 
@@ -111,22 +114,22 @@ class ProvisioningTest {
     @Test
     void aUuidTakenWhileContainersStartedGets409AndTheContainersAreUndone() throws Exception {
         Future<HttpResponse<String>> put = putAsync(CONTAINER_BODY);
-        CompletableFuture<List<Server>> starting = docker.next();
+        CompletableFuture<List<StartedContainer>> starting = docker.next();
         HttpResponse<String> plain = admin.send("PUT", "/configuration/cluster",
                 "{\"cluster\": {\"uuid\": \"wp\", \"servers\": [{\"hostname\": \"127.0.0.1\", \"port\": 1034}]}}");
         assertEquals(202, plain.statusCode());
 
-        starting.complete(List.of(new Server("127.0.0.1", 32769)));
+        starting.complete(List.of(new StartedContainer("c0ffee", new Server("127.0.0.1", 32769))));
         HttpResponse<String> r = put.get(5, TimeUnit.SECONDS);
         assertEquals(409, r.statusCode());
         assertEquals(1034, admin.writer.snapshot().byUuid("wp").servers().get(0).port());
-        assertTrue(docker.calls.contains("abandon wp [127.0.0.1:32769]"), docker.calls.toString());
+        assertTrue(docker.calls.contains("abandon wp [c0ffee@127.0.0.1:32769]"), docker.calls.toString());
     }
 
     @Test
     void deletingADockerManagedClusterRetiresItsContainers() throws Exception {
         Future<HttpResponse<String>> put = putAsync(CONTAINER_BODY);
-        docker.next().complete(List.of(new Server("127.0.0.1", 32770)));
+        docker.next().complete(List.of(new StartedContainer("c0ffee", new Server("127.0.0.1", 32770))));
         assertEquals(202, put.get(5, TimeUnit.SECONDS).statusCode());
 
         assertEquals(202, admin.send("DELETE", "/configuration/cluster/wp", null).statusCode());

@@ -2,6 +2,8 @@ package io.turnout.admin.api;
 
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
+import io.turnout.engine.health.Event;
+import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.TransitionMode;
 import org.junit.jupiter.api.AfterEach;
@@ -142,12 +144,14 @@ class TurnoutctlTest {
     @Test
     void statusEventsAndMetricsPrintTheirAnswers() throws Exception {
         admin.close();
-        admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "turnout_up 1\n", () -> "[{\"type\":\"upgrade\"}]");
+        EventLog log = new EventLog(AdminApi.EVENTS_KEPT);
+        log.record(Event.Type.UPGRADE, "u1", "2.0", null, "added by PUT");
+        admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "turnout_up 1\n", log);
         Run status = ctl("status");
         assertEquals(0, status.exit(), status.err());
         assertEquals("UP", JSON.parseObject(status.out()).getString("status"));
         Run events = ctl("events");
-        assertEquals("upgrade", JSON.parseArray(events.out()).getJSONObject(0).getString("type"));
+        assertEquals("UPGRADE", JSON.parseArray(events.out()).getJSONObject(0).getString("type"));
         assertEquals("turnout_up 1\n", ctl("metrics").out());
     }
 

@@ -4,12 +4,14 @@ import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
 import io.turnout.admin.api.AdminFixture;
-import io.turnout.admin.api.ClusterProvisioner;
 import io.turnout.admin.config.ClusterSpec;
+import io.turnout.admin.config.ContainerSpec;
 import io.turnout.admin.config.ServerSpec;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
+import io.turnout.engine.route.Server;
 import io.turnout.engine.route.SnapshotWriter;
+import io.turnout.engine.route.TransitionMode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +45,7 @@ class StateFileTest {
 
     /** A proxy's admin side as the launcher wires it: clusters at start, then the state file. */
     private AdminFixture startWithState(Path state, List<ClusterSpec> configClusters) {
-        AdminFixture admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "", () -> "[]");
+        AdminFixture admin = AdminFixture.start();
         running.add(admin);
         for (ClusterSpec spec : StateFile.clustersAtStart(state, configClusters)) {
             admin.catalog.add(spec).join();
@@ -190,6 +193,28 @@ class StateFileTest {
         assertTrue(e.getMessage().contains(state.toAbsolutePath().toString()), e.getMessage());
         assertTrue(e.getMessage().contains("fix it, or remove it"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void containersLoadBackWithTheIdsOfTheContainersThatRanThem() {
+        Path state = dir.resolve("state.json");
+        ContainerSpec nginx = new ContainerSpec("nginx", "1.27", 80, List.of("A=1"), List.of(), "web", "host", null,
+                "4f2a9c0d1e");
+        ClusterSnapshot s = ClusterSnapshot.EMPTY
+                .with(Cluster.builder("old", "1.0").servers(List.of(new Server("127.0.0.1", 1034))).build())
+                .with(Cluster.builder("new", "2.0").mode(TransitionMode.SESSION).sessionTimeoutSeconds(60)
+                        .servers(List.of(new Server("127.0.0.1", 1035), new Server("127.0.0.1", 49153))).build());
+        new StateFile(state, Map.of("new", List.of(nginx))::get).write(s);
+
+        List<ClusterSpec> back = StateFile.load(state);
+        assertEquals(List.of("old", "new"), uuids(back));
+        ClusterSpec upgraded = back.get(1);
+        assertEquals(TransitionMode.SESSION, upgraded.mode());
+        assertEquals(60, upgraded.sessionTimeoutSeconds());
+        // The container's own server (the last one) is shown under the container, not as a listed server.
+        assertEquals(List.of(new ServerSpec("127.0.0.1", 1035)), upgraded.servers());
+        assertEquals(List.of(nginx), upgraded.containers());
+        assertTrue(upgraded.hasContainerIds());
     }
 
     @Test
