@@ -1,5 +1,8 @@
 package io.turnout.admin.docker;
 
+import io.turnout.engine.testsupport.HttpResponse;
+import io.turnout.engine.testsupport.RawHttpClient;
+import io.turnout.engine.testsupport.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,8 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import static io.turnout.admin.docker.DockerTestEngine.TEST_IMAGE;
-import static io.turnout.admin.docker.DockerTestEngine.freePort;
-import static io.turnout.admin.docker.DockerTestEngine.httpGet;
 import static io.turnout.admin.docker.DockerTestEngine.testApp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,6 +28,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * engine runs without a bridge, so containers use host networking on a free loopback port.
  */
 class ContainerLauncherDockerTest {
+    /** The body of one GET to a container on loopback. */
+    private static String page(int port) {
+        return RawHttpClient.get(port, "/").bodyText();
+    }
+
     private DockerClient docker;
     private ContainerLauncher launcher;
     private String cluster;
@@ -50,7 +56,7 @@ class ContainerLauncherDockerTest {
 
     @Test
     void launchReturnsOnlyOnceTheContainerAcceptsAndItServesItsVersion() throws Exception {
-        int port = freePort();
+        int port = TestBackend.refusingPort();
         List<LaunchedContainer> started = launcher.launch(cluster, List.of(testApp("1.0", port)));
 
         assertEquals(1, started.size());
@@ -59,9 +65,9 @@ class ContainerLauncherDockerTest {
         assertEquals(port, c.port());
         assertFalse(c.adopted());
         // No retry: launch returned, so the very first request must be served.
-        String response = httpGet(c.host(), c.port());
-        assertTrue(response.startsWith("HTTP/1.") && response.contains(" 200 "), response);
-        assertTrue(response.contains("turnout-test-app 1.0"), response);
+        HttpResponse response = RawHttpClient.get(c.port(), "/");
+        assertEquals(200, response.status(), response::toString);
+        assertTrue(response.bodyText().contains("turnout-test-app 1.0"), response::toString);
 
         ContainerInfo info = docker.inspectContainer(c.id()).orElseThrow();
         assertTrue(info.running());
@@ -73,7 +79,7 @@ class ContainerLauncherDockerTest {
     @Test
     void stopAndRemoveClusterLeavesNoContainerWithItsLabel() throws Exception {
         List<LaunchedContainer> started = launcher.launch(cluster,
-                List.of(testApp("1.0", freePort()), testApp("2.0", freePort())));
+                List.of(testApp("1.0", TestBackend.refusingPort()), testApp("2.0", TestBackend.refusingPort())));
         assertEquals(2, docker.listContainers(ContainerLauncher.labelsOf(cluster)).size());
 
         List<String> removed = launcher.stopAndRemoveCluster(cluster);
@@ -87,7 +93,7 @@ class ContainerLauncherDockerTest {
 
     @Test
     void imageThatCannotBePulledFailsWithDockersMessageAndLeavesNothingBehind() throws Exception {
-        ContainerRequest good = testApp("1.0", freePort());
+        ContainerRequest good = testApp("1.0", TestBackend.refusingPort());
         ContainerRequest missing = new ContainerRequest(TEST_IMAGE, "9.9-missing", 8080, null, null, null, true, null);
 
         DockerException e = assertThrows(DockerException.class, () -> launcher.launch(cluster, List.of(good, missing)));
@@ -101,7 +107,7 @@ class ContainerLauncherDockerTest {
 
     @Test
     void containerThatNeverOpensItsPortFailsAfterReadyTimeoutAndIsRemoved() throws Exception {
-        int port = freePort();
+        int port = TestBackend.refusingPort();
         ContainerRequest sleeper = new ContainerRequest(TEST_IMAGE, "1.0", port, null, List.of("sleep", "3600"), null,
                 true, Duration.ofSeconds(3));
         long start = System.nanoTime();
@@ -117,7 +123,7 @@ class ContainerLauncherDockerTest {
 
     @Test
     void containerThatExitsFailsAtOnceWithItsExitCodeAndIsRemoved() throws Exception {
-        ContainerRequest crasher = new ContainerRequest(TEST_IMAGE, "1.0", freePort(), null,
+        ContainerRequest crasher = new ContainerRequest(TEST_IMAGE, "1.0", TestBackend.refusingPort(), null,
                 List.of("sh", "-c", "exit 3"), null, true, Duration.ofSeconds(30));
         long start = System.nanoTime();
 
@@ -143,7 +149,7 @@ class ContainerLauncherDockerTest {
 
     @Test
     void adoptReusesARunningContainerWithoutCreatingADuplicate() throws Exception {
-        ContainerRequest request = testApp("1.0", freePort());
+        ContainerRequest request = testApp("1.0", TestBackend.refusingPort());
         LaunchedContainer first = launcher.launch(cluster, List.of(request)).get(0);
 
         List<LaunchedContainer> adopted = launcher.adopt(cluster, List.of(request), List.of(first.id()));
@@ -157,7 +163,7 @@ class ContainerLauncherDockerTest {
 
     @Test
     void adoptReplacesAContainerThatNoLongerRuns() throws Exception {
-        ContainerRequest request = testApp("2.0", freePort());
+        ContainerRequest request = testApp("2.0", TestBackend.refusingPort());
         LaunchedContainer first = launcher.launch(cluster, List.of(request)).get(0);
         docker.stopContainer(first.id(), 0);
 
@@ -168,16 +174,16 @@ class ContainerLauncherDockerTest {
         assertTrue(docker.inspectContainer(first.id()).isEmpty(), "the stopped container is removed");
         assertEquals(List.of(replacement.id()),
                 docker.listContainers(ContainerLauncher.labelsOf(cluster)).stream().map(ContainerSummary::id).toList());
-        assertTrue(httpGet(replacement.host(), replacement.port()).contains("turnout-test-app 2.0"));
+        assertTrue(page(replacement.port()).contains("turnout-test-app 2.0"));
     }
 
     @Test
     void adoptRecreatesAContainerThatIsGone() throws Exception {
-        ContainerRequest request = testApp("1.0", freePort());
+        ContainerRequest request = testApp("1.0", TestBackend.refusingPort());
         LaunchedContainer c = launcher.adopt(cluster, List.of(request), List.of("0123456789ab-gone")).get(0);
 
         assertFalse(c.adopted());
-        assertTrue(httpGet(c.host(), c.port()).contains("turnout-test-app 1.0"));
+        assertTrue(page(c.port()).contains("turnout-test-app 1.0"));
     }
 
     @Test
@@ -201,7 +207,7 @@ class ContainerLauncherDockerTest {
         try {
             LaunchedContainer c = launcher.launch(cluster, List.of(published)).get(0);
             assertNotEquals(8080, c.port(), "a Docker-chosen host port");
-            assertTrue(httpGet(c.host(), c.port()).contains("turnout-test-app 1.0"));
+            assertTrue(page(c.port()).contains("turnout-test-app 1.0"));
         } catch (DockerException e) {
             assertTrue(e.getMessage().contains("use \"networkMode\": \"host\""), e.getMessage());
             assertEquals(List.of(), docker.listContainers(ContainerLauncher.labelsOf(cluster)));

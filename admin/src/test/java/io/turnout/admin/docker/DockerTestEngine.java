@@ -1,12 +1,5 @@
 package io.turnout.admin.docker;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -61,27 +54,6 @@ final class DockerTestEngine {
     /** A host-network request for the test image, listening on {@code port}. */
     static ContainerRequest testApp(String version, int port) {
         return new ContainerRequest(TEST_IMAGE, version, port, List.of("PORT=" + port), List.of(), null, true, null);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        }
-    }
-
-    /** One plain HTTP/1.0 GET over a raw socket; the whole response as text. */
-    static String httpGet(String host, int port) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(host, port), 2_000);
-            socket.setSoTimeout(5_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-        }
     }
 
     /** Force-removes whatever carries this cluster's labels, so one failing test cannot leak into others. */
