@@ -178,6 +178,16 @@ class DockerManagedClustersDockerTest {
         return JSON.parseObject(r.bodyText()).getJSONObject("cluster").getJSONArray("containers").getJSONObject(0);
     }
 
+    /** A Turnout with {@code state} gets a container cluster, then stops; returns the container's id. */
+    private String putThenStop(Path state, String uuid) throws Exception {
+        TurnoutProcess first = start(state, false);
+        assertEquals(202, admin(first, "PUT", "/configuration/cluster",
+                webCluster(uuid, TestBackend.refusingPort())).status());
+        String id = container(first, uuid).getString("id");
+        first.stop();
+        return id;
+    }
+
     // ---- tests --------------------------------------------------------------------------------
 
     @Test
@@ -296,12 +306,8 @@ class DockerManagedClustersDockerTest {
     @Test
     void aRestartWithTheStateFileAdoptsTheRunningContainerInsteadOfStartingAnother() throws Exception {
         Path state = dir.resolve("state.json");
-        TurnoutProcess first = start(state, false);
         String uuid = newCluster();
-        assertEquals(202, admin(first, "PUT", "/configuration/cluster",
-                webCluster(uuid, TestBackend.refusingPort())).status());
-        String id = container(first, uuid).getString("id");
-        first.stop();
+        String id = putThenStop(state, uuid);
         assertEquals(List.of(id), containersOf(uuid), "stopContainersOnExit is off: the container keeps running");
 
         TurnoutProcess second = start(state, false);
@@ -314,12 +320,8 @@ class DockerManagedClustersDockerTest {
     @Test
     void aRestartReplacesARecordedContainerThatNoLongerRuns() throws Exception {
         Path state = dir.resolve("state.json");
-        TurnoutProcess first = start(state, false);
         String uuid = newCluster();
-        assertEquals(202, admin(first, "PUT", "/configuration/cluster",
-                webCluster(uuid, TestBackend.refusingPort())).status());
-        String id = container(first, uuid).getString("id");
-        first.stop();
+        String id = putThenStop(state, uuid);
         docker.stopContainer(id, 0);
 
         TurnoutProcess second = start(state, false);
