@@ -54,6 +54,8 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /** Client input, request head out, upstream input, response head out. */
+    private static final int BUFFERS_PER_EXCHANGE = 4;
 
     private final SelectorLoop loop;
     private final ProxyContext context;
@@ -72,6 +74,8 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private SelectionKey key;
     private int clientInterest = -1;
     private Phase phase = Phase.READ_HEAD;
+    /** Reading is paused until the buffer pool has a buffer again. */
+    private boolean awaitingBuffer;
 
     private ByteBuffer in;
     private int inSendEnd;
@@ -178,6 +182,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     @Override
     void onTimeout(long now) {
+        if (awaitingBuffer) {
+            awaitingBuffer = false; // read interest comes back; the read retries the pool
+            deadline = now + settings.idleTimeout().toNanos();
+            updateInterest();
+            return;
+        }
         switch (phase) {
             case READ_HEAD -> {
                 if (in != null && in.hasRemaining()) {
@@ -234,9 +244,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     /** Reads what the client sent into {@code in}. Returns false when nothing more can happen now. */
     private boolean readClient() {
         if (in == null) {
-            in = buffers.acquire();
+            in = buffers.acquireReserving(BUFFERS_PER_EXCHANGE);
             if (in == null) {
-                respondError(503);
+                // Every buffer is in use: stop reading this client and try again at the next
+                // sweep, instead of allocating beyond the pool's bound.
+                awaitingBuffer = true;
+                deadline = System.nanoTime();
                 return false;
             }
             in.flip();
@@ -1202,7 +1215,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         boolean upstreamConnected = upstream != null && upstream.state == UpstreamConnection.State.LEASED;
         int client = 0;
         switch (phase) {
-            case READ_HEAD -> client = SelectionKey.OP_READ;
+            case READ_HEAD -> client = awaitingBuffer ? 0 : SelectionKey.OP_READ;
             case EXCHANGE -> {
                 if (upstreamConnected && !requestFramed && !upstreamWritePending) {
                     client = SelectionKey.OP_READ;
