@@ -303,12 +303,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         int end = request.findEnd(in);
         if (end < 0) {
             if (in.remaining() >= settings.maxHeadBytes()) {
-                respondError(431);
+                respondError(tooLargeStatus());
             }
             return;
         }
         if (end - in.position() > settings.maxHeadBytes()) {
-            respondError(431);
+            respondError(tooLargeStatus());
             return;
         }
         int status = request.parse(in, end);
@@ -317,6 +317,17 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             return;
         }
         startExchange(end);
+    }
+
+    /** 414 when the request line alone does not fit (RFC 9112 §3), else 431. */
+    private int tooLargeStatus() {
+        int limit = Math.min(in.limit(), in.position() + settings.maxHeadBytes());
+        for (int i = in.position(); i < limit; i++) {
+            if (in.get(i) == '\n') {
+                return 431;
+            }
+        }
+        return 414;
     }
 
     /** RFC 9112 §2.2: a server should ignore empty lines received before a request line. */
@@ -748,6 +759,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             upstreamFailed(Failure.NO_BUFFER);
             return false;
         }
+        if (response.isSwitchingProtocols() && !upgradeRequested) {
+            // RFC 9110 §15.2.2: a switch nobody asked for; the connection's protocol is unknown now.
+            releaseResponseHead();
+            upstreamFailed(Failure.BAD_RESPONSE);
+            return false;
+        }
         upstream.deadline = 0;
         if (response.status() < 500) {
             context.health().onSuccess(servingCluster, upstream.server);
@@ -1030,6 +1047,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         }
         phase = Phase.READ_HEAD;
         request.reset();
+        responseStarted = false; // the next request's errors are answered, not cut
         if (in.hasRemaining()) {
             processHead(); // a pipelined request is already here
         } else {
