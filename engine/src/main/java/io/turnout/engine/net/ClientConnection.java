@@ -289,8 +289,10 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             clientEof = true;
             flushToUpstream();
             closeTunnelIfDone();
+        } else if (phase == Phase.EXCHANGE && requestFramed) {
+            clientEof = true; // a half-close after a whole request still gets its response
         } else {
-            abort(); // between requests this is the normal end; mid-exchange the client gave up
+            abort(); // between requests this is the normal end; mid-body the client gave up
         }
     }
 
@@ -1041,7 +1043,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         buffers.release(requestHeadOut);
         requestHeadOut = null;
         releaseResponseHead();
-        if (closeAfterResponse) {
+        if (closeAfterResponse || clientEof) {
             beginClose();
             return;
         }
@@ -1235,7 +1237,13 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         switch (phase) {
             case READ_HEAD -> client = awaitingBuffer ? 0 : SelectionKey.OP_READ;
             case EXCHANGE -> {
-                if (upstreamConnected && !requestFramed && !upstreamWritePending) {
+                if (requestFramed) {
+                    // Reading ahead (a pipelined request, or the client's close) keeps the interest
+                    // set as it is between requests: no epoll_ctl per request. Stops when full.
+                    if (!clientEof && !upstreamWritePending && in.position() + in.capacity() > in.limit()) {
+                        client = SelectionKey.OP_READ;
+                    }
+                } else if (upstreamConnected && !upstreamWritePending) {
                     client = SelectionKey.OP_READ;
                 }
             }
