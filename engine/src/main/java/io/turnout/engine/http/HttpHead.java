@@ -339,22 +339,13 @@ public abstract class HttpHead {
 
     private int chunkedCount(int from, int to) {
         int count = 0;
-        int i = from;
+        int i = Ascii.elementStart(buf, from, to);
         while (i < to) {
-            while (i < to && (buf.get(i) == Ascii.SP || buf.get(i) == Ascii.HTAB || buf.get(i) == ',')) {
-                i++;
-            }
-            int ts = i;
-            while (i < to && buf.get(i) != ',') {
-                i++;
-            }
-            int te = i;
-            while (te > ts && (buf.get(te - 1) == Ascii.SP || buf.get(te - 1) == Ascii.HTAB)) {
-                te--;
-            }
-            if (Ascii.equalsIgnoreCase(buf, ts, te, CHUNKED)) {
+            int comma = Ascii.elementEnd(buf, i, to);
+            if (Ascii.equalsIgnoreCase(buf, i, Ascii.trimEnd(buf, i, comma), CHUNKED)) {
                 count++;
             }
+            i = Ascii.elementStart(buf, comma, to);
         }
         return count;
     }
@@ -364,22 +355,12 @@ public abstract class HttpHead {
     }
 
     private void parseConnection(int from, int to) {
-        int i = from;
+        int i = Ascii.elementStart(buf, from, to);
         while (i < to) {
-            while (i < to && (buf.get(i) == Ascii.SP || buf.get(i) == Ascii.HTAB || buf.get(i) == ',')) {
-                i++;
-            }
+            int comma = Ascii.elementEnd(buf, i, to);
             int ts = i;
-            while (i < to && buf.get(i) != ',') {
-                i++;
-            }
-            int te = i;
-            while (te > ts && (buf.get(te - 1) == Ascii.SP || buf.get(te - 1) == Ascii.HTAB)) {
-                te--;
-            }
-            if (te == ts) {
-                continue;
-            }
+            int te = Ascii.trimEnd(buf, i, comma);
+            i = Ascii.elementStart(buf, comma, to);
             if (Ascii.equalsIgnoreCase(buf, ts, te, CLOSE)) {
                 connectionClose = true;
             } else if (Ascii.equalsIgnoreCase(buf, ts, te, KEEP_ALIVE_TOKEN)) {

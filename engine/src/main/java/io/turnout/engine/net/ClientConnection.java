@@ -62,6 +62,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private final ProxySettings settings;
     private final BufferPool buffers;
     private final SocketChannel channel;
+    private final long idleTimeoutNanos;
     private final byte[] clientAddress;
     private final RequestHead request = new RequestHead();
     private ResponseHead response = new ResponseHead();
@@ -128,6 +129,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         this.settings = context.settings();
         this.buffers = loop.buffers();
         this.channel = channel;
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
     }
@@ -184,7 +186,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     void onTimeout(long now) {
         if (awaitingBuffer) {
             awaitingBuffer = false; // read interest comes back; the read retries the pool
-            deadline = now + settings.idleTimeout().toNanos();
+            deadline = now + idleTimeoutNanos;
             updateInterest();
             return;
         }
@@ -552,40 +554,45 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     /** Writes the pending request head and framed body bytes. Returns true when nothing is left. */
     private boolean flushToUpstream() {
-        boolean headPending = requestHeadOut != null && requestHeadOut.hasRemaining();
-        if (!headPending && in.position() >= inSendEnd) {
+        if (!(requestHeadOut != null && requestHeadOut.hasRemaining()) && in.position() >= inSendEnd) {
             upstreamWritePending = false;
             return true;
         }
-        int limit = in.limit();
-        in.limit(inSendEnd);
         try {
-            long written;
-            if (headPending) {
-                gather[0] = requestHeadOut;
-                gather[1] = in;
-                written = upstream.channel.write(gather);
-            } else {
-                written = upstream.channel.write(in);
-            }
-            if (written > 0) {
+            if (writeFramed(upstream.channel, requestHeadOut, in, inSendEnd) > 0) {
                 requestBytesSent = true;
             }
         } catch (IOException e) {
-            in.limit(limit);
             if (phase == Phase.TUNNEL) {
                 abort();
             } else {
                 upstreamFailed(Failure.RESET);
             }
             return false;
+        }
+        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
+        return !upstreamWritePending;
+    }
+
+    /**
+     * Writes what remains of a rewritten {@code head} and the framed bytes
+     * {@code [body.position(), sendEnd)} in one gathering write: one syscall for head and body.
+     */
+    private long writeFramed(SocketChannel to, ByteBuffer head, ByteBuffer body, int sendEnd) throws IOException {
+        int limit = body.limit();
+        body.limit(sendEnd);
+        try {
+            if (head != null && head.hasRemaining()) {
+                gather[0] = head;
+                gather[1] = body;
+                return to.write(gather);
+            }
+            return to.write(body);
         } finally {
+            body.limit(limit);
             gather[0] = null;
             gather[1] = null;
         }
-        in.limit(limit);
-        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
-        return !upstreamWritePending;
     }
 
     // ---- upstream input ---------------------------------------------------------------------------
@@ -629,7 +636,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             return;
         }
         if (responsePhase == ResponsePhase.BODY) {
-            upstream.deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            upstream.deadline = System.nanoTime() + idleTimeoutNanos;
         }
         pumpResponse();
     }
@@ -855,34 +862,18 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     /** Writes the pending response head and framed body bytes. Returns true when nothing is left. */
     private boolean flushToClient() {
-        boolean headPending = responseHeadOut != null && responseHeadOut.hasRemaining();
-        if (!headPending && (upIn == null || upIn.position() >= upInSendEnd)) {
+        if (!clientOutputPending()) {
             releaseResponseHead();
             return true;
         }
-        int limit = upIn.limit();
-        upIn.limit(upInSendEnd);
         try {
-            long written;
-            if (headPending) {
-                gather[0] = responseHeadOut;
-                gather[1] = upIn;
-                written = channel.write(gather);
-            } else {
-                written = channel.write(upIn);
-            }
-            if (written > 0) {
-                deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            if (writeFramed(channel, responseHeadOut, upIn, upInSendEnd) > 0) {
+                deadline = System.nanoTime() + idleTimeoutNanos;
             }
         } catch (IOException e) {
-            upIn.limit(limit);
             abort();
             return false;
-        } finally {
-            gather[0] = null;
-            gather[1] = null;
         }
-        upIn.limit(limit);
         boolean pending = clientOutputPending();
         if (!pending) {
             releaseResponseHead();
@@ -1068,7 +1059,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             close();
             return;
         }
-        deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+        deadline = System.nanoTime() + idleTimeoutNanos;
     }
 
     void onDrain() {
