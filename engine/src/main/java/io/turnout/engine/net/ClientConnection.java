@@ -54,12 +54,15 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /** Client input, request head out, upstream input, response head out. */
+    private static final int BUFFERS_PER_EXCHANGE = 4;
 
     private final SelectorLoop loop;
     private final ProxyContext context;
     private final ProxySettings settings;
     private final BufferPool buffers;
     private final SocketChannel channel;
+    private final long idleTimeoutNanos;
     private final byte[] clientAddress;
     private final RequestHead request = new RequestHead();
     private ResponseHead response = new ResponseHead();
@@ -72,6 +75,8 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private SelectionKey key;
     private int clientInterest = -1;
     private Phase phase = Phase.READ_HEAD;
+    /** Reading is paused until the buffer pool has a buffer again. */
+    private boolean awaitingBuffer;
 
     private ByteBuffer in;
     private int inSendEnd;
@@ -124,6 +129,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         this.settings = context.settings();
         this.buffers = loop.buffers();
         this.channel = channel;
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
     }
@@ -178,6 +184,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     @Override
     void onTimeout(long now) {
+        if (awaitingBuffer) {
+            awaitingBuffer = false; // read interest comes back; the read retries the pool
+            deadline = now + idleTimeoutNanos;
+            updateInterest();
+            return;
+        }
         switch (phase) {
             case READ_HEAD -> {
                 if (in != null && in.hasRemaining()) {
@@ -234,9 +246,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     /** Reads what the client sent into {@code in}. Returns false when nothing more can happen now. */
     private boolean readClient() {
         if (in == null) {
-            in = buffers.acquire();
+            in = buffers.acquireReserving(BUFFERS_PER_EXCHANGE);
             if (in == null) {
-                respondError(503);
+                // Every buffer is in use: stop reading this client and try again at the next
+                // sweep, instead of allocating beyond the pool's bound.
+                awaitingBuffer = true;
+                deadline = System.nanoTime();
                 return false;
             }
             in.flip();
@@ -276,8 +291,10 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             clientEof = true;
             flushToUpstream();
             closeTunnelIfDone();
+        } else if (phase == Phase.EXCHANGE && requestFramed) {
+            clientEof = true; // a half-close after a whole request still gets its response
         } else {
-            abort(); // between requests this is the normal end; mid-exchange the client gave up
+            abort(); // between requests this is the normal end; mid-body the client gave up
         }
     }
 
@@ -290,12 +307,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         int end = request.findEnd(in);
         if (end < 0) {
             if (in.remaining() >= settings.maxHeadBytes()) {
-                respondError(431);
+                respondError(tooLargeStatus());
             }
             return;
         }
         if (end - in.position() > settings.maxHeadBytes()) {
-            respondError(431);
+            respondError(tooLargeStatus());
             return;
         }
         int status = request.parse(in, end);
@@ -304,6 +321,17 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             return;
         }
         startExchange(end);
+    }
+
+    /** 414 when the request line alone does not fit (RFC 9112 §3), else 431. */
+    private int tooLargeStatus() {
+        int limit = Math.min(in.limit(), in.position() + settings.maxHeadBytes());
+        for (int i = in.position(); i < limit; i++) {
+            if (in.get(i) == '\n') {
+                return 431;
+            }
+        }
+        return 414;
     }
 
     /** RFC 9112 §2.2: a server should ignore empty lines received before a request line. */
@@ -526,40 +554,45 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     /** Writes the pending request head and framed body bytes. Returns true when nothing is left. */
     private boolean flushToUpstream() {
-        boolean headPending = requestHeadOut != null && requestHeadOut.hasRemaining();
-        if (!headPending && in.position() >= inSendEnd) {
+        if (!(requestHeadOut != null && requestHeadOut.hasRemaining()) && in.position() >= inSendEnd) {
             upstreamWritePending = false;
             return true;
         }
-        int limit = in.limit();
-        in.limit(inSendEnd);
         try {
-            long written;
-            if (headPending) {
-                gather[0] = requestHeadOut;
-                gather[1] = in;
-                written = upstream.channel.write(gather);
-            } else {
-                written = upstream.channel.write(in);
-            }
-            if (written > 0) {
+            if (writeFramed(upstream.channel, requestHeadOut, in, inSendEnd) > 0) {
                 requestBytesSent = true;
             }
         } catch (IOException e) {
-            in.limit(limit);
             if (phase == Phase.TUNNEL) {
                 abort();
             } else {
                 upstreamFailed(Failure.RESET);
             }
             return false;
+        }
+        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
+        return !upstreamWritePending;
+    }
+
+    /**
+     * Writes what remains of a rewritten {@code head} and the framed bytes
+     * {@code [body.position(), sendEnd)} in one gathering write: one syscall for head and body.
+     */
+    private long writeFramed(SocketChannel to, ByteBuffer head, ByteBuffer body, int sendEnd) throws IOException {
+        int limit = body.limit();
+        body.limit(sendEnd);
+        try {
+            if (head != null && head.hasRemaining()) {
+                gather[0] = head;
+                gather[1] = body;
+                return to.write(gather);
+            }
+            return to.write(body);
         } finally {
+            body.limit(limit);
             gather[0] = null;
             gather[1] = null;
         }
-        in.limit(limit);
-        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
-        return !upstreamWritePending;
     }
 
     // ---- upstream input ---------------------------------------------------------------------------
@@ -603,7 +636,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             return;
         }
         if (responsePhase == ResponsePhase.BODY) {
-            upstream.deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            upstream.deadline = System.nanoTime() + idleTimeoutNanos;
         }
         pumpResponse();
     }
@@ -735,6 +768,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             upstreamFailed(Failure.NO_BUFFER);
             return false;
         }
+        if (response.isSwitchingProtocols() && !upgradeRequested) {
+            // RFC 9110 §15.2.2: a switch nobody asked for; the connection's protocol is unknown now.
+            releaseResponseHead();
+            upstreamFailed(Failure.BAD_RESPONSE);
+            return false;
+        }
         upstream.deadline = 0;
         if (response.status() < 500) {
             context.health().onSuccess(servingCluster, upstream.server);
@@ -823,34 +862,18 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     /** Writes the pending response head and framed body bytes. Returns true when nothing is left. */
     private boolean flushToClient() {
-        boolean headPending = responseHeadOut != null && responseHeadOut.hasRemaining();
-        if (!headPending && (upIn == null || upIn.position() >= upInSendEnd)) {
+        if (!clientOutputPending()) {
             releaseResponseHead();
             return true;
         }
-        int limit = upIn.limit();
-        upIn.limit(upInSendEnd);
         try {
-            long written;
-            if (headPending) {
-                gather[0] = responseHeadOut;
-                gather[1] = upIn;
-                written = channel.write(gather);
-            } else {
-                written = channel.write(upIn);
-            }
-            if (written > 0) {
-                deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            if (writeFramed(channel, responseHeadOut, upIn, upInSendEnd) > 0) {
+                deadline = System.nanoTime() + idleTimeoutNanos;
             }
         } catch (IOException e) {
-            upIn.limit(limit);
             abort();
             return false;
-        } finally {
-            gather[0] = null;
-            gather[1] = null;
         }
-        upIn.limit(limit);
         boolean pending = clientOutputPending();
         if (!pending) {
             releaseResponseHead();
@@ -1011,12 +1034,13 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         buffers.release(requestHeadOut);
         requestHeadOut = null;
         releaseResponseHead();
-        if (closeAfterResponse) {
+        if (closeAfterResponse || clientEof) {
             beginClose();
             return;
         }
         phase = Phase.READ_HEAD;
         request.reset();
+        responseStarted = false; // the next request's errors are answered, not cut
         if (in.hasRemaining()) {
             processHead(); // a pipelined request is already here
         } else {
@@ -1035,7 +1059,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             close();
             return;
         }
-        deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+        deadline = System.nanoTime() + idleTimeoutNanos;
     }
 
     void onDrain() {
@@ -1202,9 +1226,15 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         boolean upstreamConnected = upstream != null && upstream.state == UpstreamConnection.State.LEASED;
         int client = 0;
         switch (phase) {
-            case READ_HEAD -> client = SelectionKey.OP_READ;
+            case READ_HEAD -> client = awaitingBuffer ? 0 : SelectionKey.OP_READ;
             case EXCHANGE -> {
-                if (upstreamConnected && !requestFramed && !upstreamWritePending) {
+                if (requestFramed) {
+                    // Reading ahead (a pipelined request, or the client's close) keeps the interest
+                    // set as it is between requests: no epoll_ctl per request. Stops when full.
+                    if (!clientEof && !upstreamWritePending && in.position() + in.capacity() > in.limit()) {
+                        client = SelectionKey.OP_READ;
+                    }
+                } else if (upstreamConnected && !upstreamWritePending) {
                     client = SelectionKey.OP_READ;
                 }
             }
