@@ -56,6 +56,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private static final long LINGER_NANOS = 2_000_000_000L;
     /** Client input, request head out, upstream input, response head out. */
     private static final int BUFFERS_PER_EXCHANGE = 4;
+    /**
+     * A safe request's response with a Content-Length up to this is held until its body is in,
+     * so a server that dies between its head and its body is retried instead of showing the
+     * client a truncated response (SPEC §3: retry while no response byte reached the client).
+     */
+    private static final int HOLD_BODY_LIMIT = 16 * 1024;
 
     private final SelectorLoop loop;
     private final ProxyContext context;
@@ -109,7 +115,10 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private ResponsePhase responsePhase;
     private ResponseHead.BodyKind responseKind;
     private long responseRemaining;
+    /** A response byte reached the client: from now on nothing can be retried. */
     private boolean responseStarted;
+    /** The rewritten head waits for a small body (see {@link #HOLD_BODY_LIMIT}). */
+    private boolean holdingHead;
     private boolean upstreamReusable;
     private boolean closeAfterResponse;
 
@@ -214,6 +223,8 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             upstreamFailed(Failure.CONNECT_TIMEOUT);
         } else if (responsePhase == ResponsePhase.HEAD) {
             upstreamFailed(Failure.RESPONSE_TIMEOUT);
+        } else if (!responseStarted) {
+            upstreamFailed(Failure.RESET); // stalled before a byte reached the client
         } else {
             abort(); // the upstream stalled mid-body: the client can only see the connection end
         }
@@ -453,6 +464,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     private void resetResponse() {
         response.reset();
+        holdingHead = false;
         responsePhase = ResponsePhase.HEAD;
         responseStarted = false;
         upstreamReusable = false;
@@ -657,6 +669,8 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                     if (flushToClient()) {
                         finishExchange();
                     }
+                } else if (!responseStarted) {
+                    upstreamFailed(Failure.RESET); // died before its held body was complete: retry
                 } else {
                     abort(); // truncated: closing is the only honest signal left
                 }
@@ -680,7 +694,8 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                     return;
                 }
             }
-            if (!flushToClient()) {
+            holdingHead = shouldHoldHead();
+            if (holdingHead || !flushToClient()) {
                 return;
             }
             if (responsePhase == ResponsePhase.DONE) {
@@ -697,6 +712,12 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         if (phase == Phase.TUNNEL) {
             flushToClient();
         }
+    }
+
+    private boolean shouldHoldHead() {
+        return !responseStarted && safeMethod && responsePhase == ResponsePhase.BODY
+                && responseKind == ResponseHead.BodyKind.LENGTH && response.contentLength() <= HOLD_BODY_LIMIT
+                && upInSendEnd + responseRemaining <= upIn.capacity();
     }
 
     /** Returns true when a head was consumed (final or interim). */
@@ -795,7 +816,6 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         logResponse();
         upIn.position(end);
         upInSendEnd = end;
-        responseStarted = true;
         responseRemaining = response.contentLength();
         responseChunks.reset();
         if (comparing != null && responseKind == ResponseHead.BodyKind.CHUNKED) {
@@ -868,6 +888,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         }
         try {
             if (writeFramed(channel, responseHeadOut, upIn, upInSendEnd) > 0) {
+                responseStarted = true;
                 deadline = System.nanoTime() + idleTimeoutNanos;
             }
         } catch (IOException e) {
@@ -915,6 +936,9 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             abort();
             return;
         }
+        releaseResponseHead(); // a held head that never went out
+        holdingHead = false;
+        comparing = null;
         if (shadowCanAnswer() && (failure == Failure.RESPONSE_TIMEOUT || failure == Failure.BAD_RESPONSE)) {
             promoteShadow();
             return;
@@ -977,7 +1001,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         in.position(replayFrom);
         inSendEnd = replayFrom;
         resetRequestFraming();
-        response.reset();
+        resetResponse();
         connectNext();
     }
 
@@ -1222,7 +1246,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         if (phase == Phase.CLOSED) {
             return;
         }
-        boolean clientOut = clientOutputPending();
+        boolean clientOut = clientOutputPending() && !holdingHead;
         boolean upstreamConnected = upstream != null && upstream.state == UpstreamConnection.State.LEASED;
         int client = 0;
         switch (phase) {

@@ -178,6 +178,21 @@ class RollbackTest {
     }
 
     @Test
+    void serverDyingBetweenItsHeadAndItsBodyIsRetriedForAGet() {
+        TestBackend v1 = closeLater(TestBackend.start("v1", request -> Reply.ok("version 1.0")));
+        // A head promising ten bytes, three of them, then the connection closes.
+        TestBackend v2 = closeLater(TestBackend.start("v2", request ->
+                Reply.raw("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true)));
+        RunningProxy proxy = closeLater(RunningProxy.start());
+        proxy.addCluster("1.0", v1);
+        proxy.addCluster("2.0", v2);
+        HttpResponse response = RawHttpClient.get(proxy.port(), "/");
+        assertEquals(200, response.status());
+        assertEquals("version 1.0", response.bodyText(), "the held head was never sent, so the GET was retried");
+        assertEquals(1, v2.requestCount());
+    }
+
+    @Test
     void oldestClusterWithEveryServerDownAnswers502AndStaysListed() {
         RunningProxy proxy = closeLater(RunningProxy.start());
         Cluster only = proxy.addClusterAt("1.0", TestBackend.refusingAddress(), TestBackend.refusingAddress());
