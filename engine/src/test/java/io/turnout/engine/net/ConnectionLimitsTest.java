@@ -5,7 +5,6 @@ import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.testsupport.RunningProxy;
 import io.turnout.engine.testsupport.TestBackend;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -48,8 +47,6 @@ class ConnectionLimitsTest {
     }
 
     @Test
-    @Disabled("engine bug: with 2+ selector threads the limit overshoots by up to threads-1 "
-            + "(SelectorLoop.acceptAll checks canAccept() and increments openClients non-atomically across loops)")
     void theLimitHoldsExactlyWithSeveralSelectorThreads() throws Exception {
         connectionsAboveTheLimitWait(2);
     }

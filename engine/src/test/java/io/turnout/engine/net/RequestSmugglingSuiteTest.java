@@ -24,7 +24,6 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Request smuggling and strict parsing, one row per input, over real sockets (SPEC §7, issue 8).
@@ -38,12 +37,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * request was smuggled past the proxy. Every row runs on a fresh client connection; after an error
  * status the proxy must close that connection.
  *
- * <p>Expectations follow the RFC (or HAProxy where the RFC leaves a choice), not the engine. A row
- * the engine gets wrong carries {@link Row#knownBug} and is skipped with that reason, so the suite
- * stays green while the bug is open; {@code -Dturnout.suite.knownBugs=true} runs those rows too.
+ * <p>Expectations follow the RFC (or HAProxy where the RFC leaves a choice), not the engine.
  */
 class RequestSmugglingSuiteTest {
-    private static final boolean RUN_KNOWN_BUGS = Boolean.getBoolean("turnout.suite.knownBugs");
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(4);
     private static final String HOST = "Host: a\r\n";
 
@@ -112,13 +108,11 @@ class RequestSmugglingSuiteTest {
         rows.add(row("TE 'chunked, chunked'",
                 "HAProxy http_transfer_encoding.vtc c6 (400); RFC 9112 §6.1 (MUST NOT chunk twice)",
                 "POST /x HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("answered 501: HttpHead.onHeader sends 'chunked, chunked' to otherCodings(true), as if it were an unknown coding"));
+                .answers(400).backendSeesNothing());
         rows.add(row("TE 'chunked, gzip, chunked'",
                 "HAProxy http_transfer_encoding.vtc c7 (400); RFC 9112 §6.1",
                 "POST /x HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked, gzip, chunked\r\n\r\n0\r\n\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("answered 501: a chunked that is not last is only checked when it is the last coding"));
+                .answers(400).backendSeesNothing());
         rows.add(row("TE 'chunked, gzip' (chunked not final)",
                 "HAProxy http_transfer_encoding.vtc c8; RFC 9112 §6.3 rule 4 (MUST 400)",
                 "POST /x HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n")
@@ -201,16 +195,14 @@ class RequestSmugglingSuiteTest {
         rows.add(row("CL twice with the same value reaches the backend as one field",
                 "RFC 9110 §8.6 (MUST reject, or replace the duplicates by one valid Content-Length before forwarding)",
                 "POST /cl-twice HTTP/1.1\r\n" + HOST + "Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello")
-                .answers(200).backendSees("/cl-twice").withBodies("hello").withHeader("Content-Length", "5")
-                .knownBug("both field lines are forwarded verbatim: RequestHead.writeUpstreamHead copies every CL line"));
+                .answers(200).backendSees("/cl-twice").withBodies("hello").withHeader("Content-Length", "5"));
         rows.add(row("CL list '5, 5' of equal values is accepted", "RFC 9110 §8.6",
                 "POST /cl-list HTTP/1.1\r\n" + HOST + "Content-Length: 5, 5\r\n\r\nhello")
                 .answers(200).backendSees("/cl-list").withBodies("hello"));
         rows.add(row("CL list '5, 5' reaches the backend as a single value",
                 "RFC 9110 §8.6 (MUST reject, or replace with a single valid Content-Length before forwarding)",
                 "POST /cl-list HTTP/1.1\r\n" + HOST + "Content-Length: 5, 5\r\n\r\nhello")
-                .answers(200).backendSees("/cl-list").withBodies("hello").withHeader("Content-Length", "5")
-                .knownBug("'5, 5' is forwarded verbatim: RequestHead.writeUpstreamHead copies the CL line as it arrived"));
+                .answers(200).backendSees("/cl-list").withBodies("hello").withHeader("Content-Length", "5"));
         rows.add(row("CL twice with different values", "RFC 9112 §6.3 rule 5 (MUST 400)",
                 "POST /x HTTP/1.1\r\n" + HOST + "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")
                 .answers(400).backendSeesNothing());
@@ -239,12 +231,10 @@ class RequestSmugglingSuiteTest {
                 .answers(200, 200).backendSees("/c1", "/c2").withBodies("", ""));
         rows.add(row("a valid request followed by garbage: the answer, then 400", "RFC 9112 §9.3.2, §2.2",
                 "GET /ok HTTP/1.1\r\n" + HOST + "\r\nGARBAGE\r\n\r\n")
-                .answers(200, 400).backendSees("/ok")
-                .knownBug("closed without the 400: ClientConnection.finishExchange leaves responseStarted set, so respondError aborts"));
+                .answers(200, 400).backendSees("/ok"));
         rows.add(row("a malformed request after a served one on a kept-alive connection gets 400", "RFC 9112 §9.3; SPEC §7",
                 "GET /ok HTTP/1.1\r\n" + HOST + "\r\n", "GET /x HTTP/1.1\r\nHost : a\r\n\r\n")
-                .answers(200, 400).backendSees("/ok")
-                .knownBug("closed without the 400: ClientConnection.finishExchange leaves responseStarted set, so respondError aborts"));
+                .answers(200, 400).backendSees("/ok"));
 
         // -- Chunked bodies: RFC 9112 §7.1; HAProxy h1_parse_chunk_size (1*HEXDIG *WSP [; ext] CRLF).
         String chunkedHead = "POST /chunked HTTP/1.1\r\n" + HOST + "Transfer-Encoding: chunked\r\n\r\n";
@@ -278,13 +268,11 @@ class RequestSmugglingSuiteTest {
         rows.add(row("chunk size followed by whitespace and junk '5 x'",
                 "HAProxy h1_parse_chunk_size (only ';' or CRLF may follow the size and its blanks); RFC 9112 §7.1.1",
                 chunkedHead + "5 x\r\nhello\r\n0\r\n\r\n")
-                .answers(400).backendSeesAtMostAnAbortedRequest("/chunked")
-                .knownBug("accepted: ChunkScanner treats a space or tab after the size as the start of an extension and accepts any text after it"));
+                .answers(400).backendSeesAtMostAnAbortedRequest("/chunked"));
         rows.add(row("chunk extension with an unterminated quoted string",
                 "HAProxy h1_parse_chunk_size (mismatched quotes are an error); RFC 9112 §7.1.1 quoted-string",
                 chunkedHead + "5;a=\"b\r\nhello\r\n0\r\n\r\n")
-                .answers(400).backendSeesAtMostAnAbortedRequest("/chunked")
-                .knownBug("accepted: ChunkScanner SIZE_EXTENSION skips to CR without tracking quotes, so a quote-aware backend reads a different chunk boundary"));
+                .answers(400).backendSeesAtMostAnAbortedRequest("/chunked"));
         rows.add(row("chunk extension with a NUL", "RFC 9112 §7.1.1; HAProxy h1_parse_chunk_size (CTL)",
                 chunkedHead + "5;a\u0000b\r\nhello\r\n0\r\n\r\n")
                 .answers(400).backendSeesAtMostAnAbortedRequest("/chunked"));
@@ -320,26 +308,22 @@ class RequestSmugglingSuiteTest {
         rows.add(row("Host with a comma (two hosts joined)",
                 "RFC 9112 §3.2 (MUST 400 for an invalid Host value); HAProxy http_authority_has_forbidden_char",
                 "GET /x HTTP/1.1\r\nHost: a, b\r\n\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead does not validate the Host value (uri-host [\":\" port])"));
+                .answers(400).backendSeesNothing());
         rows.add(row("Host with a space inside",
                 "RFC 9112 §3.2; HAProxy http_authority_has_forbidden_char",
                 "GET /x HTTP/1.1\r\nHost: exa mple.com\r\n\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead does not validate the Host value"));
+                .answers(400).backendSeesNothing());
         rows.add(row("Host with userinfo 'user@evil'",
                 "RFC 9112 §3.2 (Host = uri-host [\":\" port], no userinfo); HAProxy http_authority_has_forbidden_char",
                 "GET /x HTTP/1.1\r\nHost: good.example@evil.example\r\n\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead does not validate the Host value"));
+                .answers(400).backendSeesNothing());
         rows.add(row("absolute-form target with a matching Host", "RFC 9112 §3.2.2",
                 "GET http://a/abs HTTP/1.1\r\nHost: a\r\n\r\n")
                 .answers(200).backendSees("http://a/abs"));
         rows.add(row("absolute-form target whose authority differs from Host",
                 "HAProxy h1_host_normalization.vtc c8 (400); RFC 9112 §3.2.2 (the target's authority wins over Host)",
                 "GET http://hostname1/ HTTP/1.1\r\nHost: hostname2\r\n\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: the authority of an absolute-form target is never compared with Host, so X-Forwarded-Host and the origin disagree"));
+                .answers(400).backendSeesNothing());
 
         // -- Request line: RFC 9112 §3, §2.3; HAProxy h1_request_target_validation.vtc.
         rows.add(row("OPTIONS with the asterisk form", "RFC 9112 §3.2.4; HAProxy h1_request_target_validation.vtc c1",
@@ -347,20 +331,16 @@ class RequestSmugglingSuiteTest {
                 .answers(200).backendSees("*"));
         rows.add(row("GET with the asterisk form", "RFC 9112 §3.2.4 (OPTIONS only); HAProxy h1_request_target_validation.vtc c5",
                 "GET * HTTP/1.1\r\n" + HOST + "\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead.parseStartLine accepts any target without checking its form"));
+                .answers(400).backendSeesNothing());
         rows.add(row("origin-form without the leading slash", "RFC 9112 §3.2.1; HAProxy h1_request_target_validation.vtc c13",
                 "GET admin HTTP/1.1\r\n" + HOST + "\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead.parseStartLine accepts any target without checking its form"));
+                .answers(400).backendSeesNothing());
         rows.add(row("fragment '#' in the target", "RFC 9112 §3.2 (no fragment in a request-target); HAProxy h1.c http_msg_rquri",
                 "GET /a#b HTTP/1.1\r\n" + HOST + "\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead.parseStartLine only rejects bytes below 0x21 and 0x7f in the target"));
+                .answers(400).backendSeesNothing());
         rows.add(row("non-ASCII byte in the target", "RFC 9112 §3.2 / RFC 3986 (ASCII only); HAProxy h1.c http_msg_rquri",
                 "GET /caf\u00e9 HTTP/1.1\r\n" + HOST + "\r\n")
-                .answers(400).backendSeesNothing()
-                .knownBug("forwarded: RequestHead.parseStartLine accepts bytes 0x80-0xff in the target"));
+                .answers(400).backendSeesNothing());
         rows.add(row("control character in the target", "RFC 9112 §3.2; SPEC §7",
                 "GET /a\u0001b HTTP/1.1\r\n" + HOST + "\r\n")
                 .answers(400).backendSeesNothing());
@@ -388,8 +368,7 @@ class RequestSmugglingSuiteTest {
         rows.add(row("HTTP/1.2 is processed as HTTP/1.1",
                 "RFC 9110 §2.5 (a higher minor version SHOULD be processed as the highest supported one); HAProxy h1_parse_req_vsn",
                 "GET /v12 HTTP/1.2\r\n" + HOST + "\r\n")
-                .answers(200).backendSees("/v12")
-                .knownBug("answered 505: RequestHead.parseStartLine rejects every minor version other than 0 and 1"));
+                .answers(200).backendSees("/v12"));
         rows.add(row("lower-case 'http/1.1'", "RFC 9112 §2.3 (HTTP-name is case-sensitive)",
                 "GET /x http/1.1\r\n" + HOST + "\r\n")
                 .answers(400).backendSeesNothing());
@@ -411,8 +390,7 @@ class RequestSmugglingSuiteTest {
         rows.add(row("request line longer than 64 KiB",
                 "RFC 9112 §3 (a request-target longer than the server will parse: MUST 414)",
                 "GET /" + "a".repeat(70 * 1024) + " HTTP/1.1\r\n" + HOST + "\r\n")
-                .answers(414).backendSeesNothing()
-                .knownBug("answered 431: ClientConnection.processHead maps every head over maxHeadBytes to 431, even when the request line alone is too long"));
+                .answers(414).backendSeesNothing());
         rows.add(row("request line fragmented one byte at a time", "h1spec (fragmented request line)",
                 "GET /frag HTTP/1.1\r\n" + HOST + "\r\n")
                 .inFragmentsOf(1).answers(200).backendSees("/frag"));
@@ -462,7 +440,6 @@ class RequestSmugglingSuiteTest {
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("rows")
     void eachRequestGetsTheAnswerTheRfcGivesAndTheBackendSeesExactlyTheRequestsItShould(Row row) {
-        assumeTrue(row.knownBug == null || RUN_KNOWN_BUGS, () -> "engine bug: " + row.knownBug);
         settle();
         backend.clearRequests();
         try (RawHttpClient client = RawHttpClient.connect(proxy.port(), READ_TIMEOUT)) {
@@ -509,7 +486,7 @@ class RequestSmugglingSuiteTest {
         for (String s : sends) {
             parts.add(s.getBytes(StandardCharsets.ISO_8859_1));
         }
-        return new Row(name, source, parts, 0, List.of(), false, Seen.nothing(), null);
+        return new Row(name, source, parts, 0, List.of(), false, Seen.nothing());
     }
 
     /**
@@ -519,21 +496,20 @@ class RequestSmugglingSuiteTest {
      * @param fragment when above 0, the parts are joined and re-sent in pieces of this size
      * @param statuses what the client must read, in order; after an error the connection closes
      * @param closes   the proxy must close after the last (successful) answer
-     * @param knownBug why the engine fails this row today, or null
      */
     record Row(String name, String source, List<byte[]> parts, int fragment, List<Integer> statuses, boolean closes,
-               Seen seen, String knownBug) {
+               Seen seen) {
 
         Row answers(Integer... expected) {
-            return new Row(name, source, parts, fragment, List.of(expected), closes, seen, knownBug);
+            return new Row(name, source, parts, fragment, List.of(expected), closes, seen);
         }
 
         Row andCloses() {
-            return new Row(name, source, parts, fragment, statuses, true, seen, knownBug);
+            return new Row(name, source, parts, fragment, statuses, true, seen);
         }
 
         Row inFragmentsOf(int size) {
-            return new Row(name, source, parts, size, statuses, closes, seen, knownBug);
+            return new Row(name, source, parts, size, statuses, closes, seen);
         }
 
         Row backendSeesNothing() {
@@ -562,12 +538,8 @@ class RequestSmugglingSuiteTest {
             return withSeen(new Seen(seen.targets, seen.bodies, seen.abortedAtMost, seen.header, seen.headerValues, method));
         }
 
-        Row knownBug(String why) {
-            return new Row(name, source, parts, fragment, statuses, closes, seen, why);
-        }
-
         private Row withSeen(Seen s) {
-            return new Row(name, source, parts, fragment, statuses, closes, s, knownBug);
+            return new Row(name, source, parts, fragment, statuses, closes, s);
         }
 
         void send(RawHttpClient client) {

@@ -23,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Misbehaving upstream responses, one row per response (SPEC §7, issue 8). Whatever the backend
@@ -38,7 +37,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * never retried (SPEC §3) and the backend sees exactly one {@code /bad} request.
  */
 class ResponseFramingSuiteTest {
-    private static final boolean RUN_KNOWN_BUGS = Boolean.getBoolean("turnout.suite.knownBugs");
     private static final String BAD_REQUEST = "POST /bad HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n";
 
     /** What the client must see. */
@@ -53,17 +51,13 @@ class ResponseFramingSuiteTest {
         RELAYED_UNTIL_CLOSE
     }
 
-    record Row(String name, String source, Reply reply, Outcome outcome, int status, String body, String knownBug) {
+    record Row(String name, String source, Reply reply, Outcome outcome, int status, String body) {
         static Row of(String name, String source, Reply reply, Outcome outcome) {
-            return new Row(name, source, reply, outcome, 0, null, null);
+            return new Row(name, source, reply, outcome, 0, null);
         }
 
         Row relayedAs(int expectedStatus, String expectedBody) {
-            return new Row(name, source, reply, outcome, expectedStatus, expectedBody, knownBug);
-        }
-
-        Row knownBug(String why) {
-            return new Row(name, source, reply, outcome, status, body, why);
+            return new Row(name, source, reply, outcome, expectedStatus, expectedBody);
         }
 
         @Override
@@ -126,12 +120,10 @@ class ResponseFramingSuiteTest {
                 Outcome.BAD_GATEWAY));
         rows.add(Row.of("Transfer-Encoding 'chunked, chunked'",
                 "HAProxy http_transfer_encoding.vtc s2 #1 (502); RFC 9112 §6.1 (MUST NOT chunk twice)",
-                rawKeepOpen("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"), Outcome.BAD_GATEWAY)
-                .knownBug("relayed: ResponseHead.otherCodings(true) frames 'chunked, chunked' as chunked"));
+                rawKeepOpen("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n"), Outcome.BAD_GATEWAY));
         rows.add(Row.of("Transfer-Encoding 'chunked, gzip, chunked'",
                 "HAProxy http_transfer_encoding.vtc s2 #2 (502); RFC 9112 §6.1",
-                rawKeepOpen("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n0\r\n\r\n"), Outcome.BAD_GATEWAY)
-                .knownBug("relayed: ResponseHead.otherCodings(true) frames any list ending in chunked as chunked"));
+                rawKeepOpen("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip, chunked\r\n\r\n0\r\n\r\n"), Outcome.BAD_GATEWAY));
         rows.add(Row.of("bytes after a complete Content-Length body are dropped",
                 "RFC 9112 §6.3 rule 6 (the rest is not this response); response queue poisoning",
                 rawKeepOpen("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON"),
@@ -151,16 +143,13 @@ class ResponseFramingSuiteTest {
         rows.add(Row.of("101 Switching Protocols that the request never asked for",
                 "RFC 9110 §15.2.2 (a server MUST NOT switch without an Upgrade request); HAProxy mux_h1.c never keeps a connection after a 101",
                 rawKeepOpen("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"),
-                Outcome.BAD_GATEWAY)
-                .knownBug("relayed to a client that never asked, and the switched upstream connection goes back to the pool:"
-                        + " ClientConnection.acceptFinalHead treats an unrequested 101 as a bodiless final response"));
+                Outcome.BAD_GATEWAY));
         return rows;
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
     @MethodSource("rows")
     void theClientNeverGetsAResponseItCouldMisframeAndTheUpstreamConnectionIsNotReused(Row row) {
-        assumeTrue(row.knownBug() == null || RUN_KNOWN_BUGS, () -> "engine bug: " + row.knownBug());
         try (TestBackend backend = TestBackend.start("v1",
                 request -> request.target().equals("/bad") ? row.reply() : Reply.ok("fine"));
              // One selector thread: upstream pools are per thread, so a reuse would be visible.
