@@ -34,6 +34,7 @@ public final class RequestHead extends HttpHead {
     private static final byte[] XFH = Ascii.bytes("X-Forwarded-Host: ");
     private static final byte[] CONNECTION_UPGRADE = Ascii.bytes("Connection: upgrade\r\n");
     private static final byte[] CRLF = Ascii.bytes("\r\n");
+    private static final byte[] CONTINUE = Ascii.bytes("100-continue");
     private static final byte[] CONTENT_LENGTH_PREFIX = Ascii.bytes("Content-Length: ");
 
     private int firstContentLength() {
@@ -216,8 +217,7 @@ public final class RequestHead extends HttpHead {
                 hostHeader = h;
                 hostCount++;
             }
-            case EXPECT -> expectContinue = Ascii.equalsIgnoreCase(buf, valueStart[h], valueEnd[h],
-                    Ascii.bytes("100-continue"));
+            case EXPECT -> expectContinue = Ascii.equalsIgnoreCase(buf, valueStart[h], valueEnd[h], CONTINUE);
             case COOKIE -> {
                 if (cookieHeaderCount < MAX_COOKIE_HEADERS) {
                     cookieHeaders[cookieHeaderCount++] = h;
