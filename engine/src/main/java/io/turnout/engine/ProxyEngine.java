@@ -1,5 +1,8 @@
 package io.turnout.engine;
 
+import io.turnout.engine.health.EventLog;
+import io.turnout.engine.health.HealthMonitor;
+import io.turnout.engine.metrics.PrometheusText;
 import io.turnout.engine.net.ProxyServer;
 import io.turnout.engine.route.SnapshotWriter;
 
@@ -13,11 +16,29 @@ public final class ProxyEngine implements AutoCloseable {
     private final ProxySettings settings;
     private final SnapshotWriter writer;
     private final ProxyServer server;
+    private final EventLog events = new EventLog(256);
+    private final HealthMonitor health;
 
     public ProxyEngine(ProxySettings settings, SnapshotWriter writer) {
         this.settings = settings;
         this.writer = writer;
-        this.server = new ProxyServer(settings, writer);
+        this.health = new HealthMonitor(writer, settings.rollback(), events, settings.connectTimeout());
+        this.server = new ProxyServer(settings, writer, health);
+    }
+
+    /** Upgrades, deletions, ejections, re-admissions and rollbacks, newest first. */
+    public EventLog events() {
+        return events;
+    }
+
+    /** {@code GET /metrics}: Prometheus text of the current clusters and connections. */
+    public String metricsText() {
+        return PrometheusText.render(writer.snapshot(), health.rollbacksByVersion(), server.openClients(),
+                server.openUpstreams());
+    }
+
+    public HealthMonitor health() {
+        return health;
     }
 
     /** Binds and starts the selector threads. */
@@ -36,6 +57,7 @@ public final class ProxyEngine implements AutoCloseable {
      */
     public void shutdownGracefully() {
         server.shutdownGracefully(settings.drainTimeout());
+        health.close();
     }
 
     @Override

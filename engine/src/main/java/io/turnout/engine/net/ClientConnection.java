@@ -41,7 +41,15 @@ final class ClientConnection extends Timed implements IoHandler {
 
     private enum ResponsePhase { HEAD, BODY, DONE }
 
-    private enum Failure { CONNECT, CONNECT_TIMEOUT, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE }
+    private enum Failure {
+        CONNECT, CONNECT_TIMEOUT, RESET, RESPONSE_TIMEOUT, BAD_RESPONSE,
+        /** The proxy ran out of buffers: not the server's fault. */
+        NO_BUFFER;
+
+        boolean isConnect() {
+            return this == CONNECT || this == CONNECT_TIMEOUT;
+        }
+    }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
 
@@ -85,6 +93,7 @@ final class ClientConnection extends Timed implements IoHandler {
     private boolean requestBytesSent;
     private boolean upstreamWritePending;
     private int sends;
+    private long requestStart;
 
     // The current exchange: response side.
     private ByteBuffer upIn;
@@ -299,7 +308,9 @@ final class ClientConnection extends Timed implements IoHandler {
     private void startExchange(int headEnd) {
         phase = Phase.EXCHANGE;
         deadline = 0;
-        if (!context.router().route(context.writer().snapshot(), request, route)) {
+        requestStart = System.nanoTime();
+        loop.retryBudget().onRequest(requestStart);
+        if (!loop.router().route(context.writer().snapshot(), request, route)) {
             respondError(503);
             return;
         }
@@ -365,6 +376,7 @@ final class ClientConnection extends Timed implements IoHandler {
                 upstream = UpstreamConnection.open(loop, server, this);
             } catch (IOException e) {
                 Logger.debug("Connect to {} failed: {}", server, e.getMessage());
+                context.health().onFailure(servingCluster, server, true, e.getMessage());
                 continue;
             }
             if (upstream.state == UpstreamConnection.State.LEASED) {
@@ -482,7 +494,7 @@ final class ClientConnection extends Timed implements IoHandler {
         if (upIn == null) {
             upIn = buffers.acquire();
             if (upIn == null) {
-                upstreamFailed(Failure.BAD_RESPONSE);
+                upstreamFailed(Failure.NO_BUFFER);
                 return;
             }
             upIn.flip();
@@ -594,9 +606,12 @@ final class ClientConnection extends Timed implements IoHandler {
             upstreamFailed(Failure.BAD_RESPONSE);
             return false;
         }
+        if (!response.isInterim() && response.status() >= 500 && retryAfterServerError()) {
+            return false;
+        }
         responseHeadOut = buffers.acquire();
         if (responseHeadOut == null) {
-            upstreamFailed(Failure.BAD_RESPONSE);
+            upstreamFailed(Failure.NO_BUFFER);
             return false;
         }
         if (response.isInterim()) {
@@ -610,12 +625,16 @@ final class ClientConnection extends Timed implements IoHandler {
             return true;
         }
         upstream.deadline = 0;
+        if (response.status() < 500) {
+            context.health().onSuccess(servingCluster, upstream.server);
+        }
+        servingCluster.state().metrics().onResponse(response.status(), System.nanoTime() - requestStart);
         boolean switching = response.isSwitchingProtocols() && upgradeRequested;
         responseKind = response.bodyKind(headRequest);
         upstreamReusable = !switching && response.upstreamReusable(headRequest);
         closeAfterResponse = !switching && (clientWantsClose || clientHttp10 || loop.isDraining()
                 || responseKind == ResponseHead.BodyKind.UNTIL_CLOSE);
-        int cookies = context.router().writeCookies(route, servingCluster, cookieScratch);
+        int cookies = loop.router().writeCookies(route, servingCluster, cookieScratch);
         int needed = (end - upIn.position()) + cookies + ResponseHead.rewriteOverhead() + 2;
         if (needed > responseHeadOut.capacity()) {
             upstreamFailed(Failure.BAD_RESPONSE);
@@ -736,6 +755,10 @@ final class ClientConnection extends Timed implements IoHandler {
     private void upstreamFailed(Failure failure) {
         Server failed = upstream != null ? upstream.server : null;
         Logger.debug("Upstream {} failed: {}", failed, failure);
+        if (failed != null && failure != Failure.NO_BUFFER) {
+            context.health().onFailure(servingCluster, failed, failure.isConnect(), failure.name());
+            servingCluster.state().metrics().onUpstreamFailure();
+        }
         closeUpstream();
         buffers.release(upIn);
         upIn = null;
@@ -744,24 +767,61 @@ final class ClientConnection extends Timed implements IoHandler {
             abort();
             return;
         }
-        if (failure == Failure.RESPONSE_TIMEOUT) {
-            respondError(504);
-            return;
+        switch (failure) {
+            case RESPONSE_TIMEOUT -> respondError(504);
+            case BAD_RESPONSE -> respondError(502);
+            case NO_BUFFER -> respondError(503);
+            default -> {
+                if (!retry()) {
+                    respondError(502);
+                }
+            }
         }
-        if (failure == Failure.BAD_RESPONSE) {
-            respondError(502);
-            return;
+    }
+
+    /**
+     * A 5xx head arrived. SPEC §3 counts it as a failure; a safe request is sent again to the
+     * next candidate when there is one and the retry budget allows, so the client never sees the
+     * broken version's error. Otherwise the error goes to the client as it is. Returns true when
+     * a retry was started.
+     */
+    private boolean retryAfterServerError() {
+        context.health().onFailure(servingCluster, upstream.server, false, "status " + response.status());
+        servingCluster.state().metrics().onUpstreamFailure();
+        if (!safeMethod || !cursor.hasNext() || !mayRetry()) {
+            return false;
         }
-        if (canReplay()) {
-            requestHeadOut.position(0);
-            in.position(replayFrom);
-            inSendEnd = replayFrom;
-            resetRequestFraming();
-            response.reset();
-            connectNext();
-        } else {
-            respondError(502);
+        closeUpstream(); // the rest of the error response is not read, so the connection cannot be reused
+        buffers.release(upIn);
+        upIn = null;
+        upInSendEnd = 0;
+        resend();
+        return true;
+    }
+
+    /** Sends the request again to the next candidate, if the rules and the retry budget allow. */
+    private boolean retry() {
+        if (!mayRetry()) {
+            return false;
         }
+        resend();
+        return true;
+    }
+
+    private boolean mayRetry() {
+        return canReplay() && (!requestBytesSent || loop.retryBudget().tryRetry(System.nanoTime()));
+    }
+
+    private void resend() {
+        if (servingCluster != null) {
+            servingCluster.state().metrics().onRetry();
+        }
+        requestHeadOut.position(0);
+        in.position(replayFrom);
+        inSendEnd = replayFrom;
+        resetRequestFraming();
+        response.reset();
+        connectNext();
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
-import io.turnout.engine.route.Router;
+import io.turnout.engine.health.HealthMonitor;
 import io.turnout.engine.route.SnapshotWriter;
 import org.tinylog.Logger;
 
@@ -12,15 +12,21 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ProxyContext {
     private final ProxySettings settings;
     private final SnapshotWriter writer;
-    private final Router router = new Router();
+    private final HealthMonitor health;
     private final AtomicInteger openClients = new AtomicInteger();
+    private final AtomicInteger openUpstreams = new AtomicInteger();
     private final AtomicLong responsesServed = new AtomicLong();
     /** Read once: tinylog's level is frozen at start, and WARN must cost nothing per request. */
     private final boolean logResponses = Logger.isInfoEnabled();
 
-    ProxyContext(ProxySettings settings, SnapshotWriter writer) {
+    ProxyContext(ProxySettings settings, SnapshotWriter writer, HealthMonitor health) {
         this.settings = settings;
         this.writer = writer;
+        this.health = health;
+    }
+
+    HealthMonitor health() {
+        return health;
     }
 
     ProxySettings settings() {
@@ -31,12 +37,12 @@ final class ProxyContext {
         return writer;
     }
 
-    Router router() {
-        return router;
-    }
-
     AtomicInteger openClients() {
         return openClients;
+    }
+
+    AtomicInteger openUpstreams() {
+        return openUpstreams;
     }
 
     boolean logResponses() {

@@ -1,6 +1,7 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
+import io.turnout.engine.health.HealthMonitor;
 import io.turnout.engine.route.SnapshotWriter;
 import org.tinylog.Logger;
 
@@ -24,9 +25,9 @@ public final class ProxyServer {
     private ServerSocketChannel listener;
     private boolean stopped;
 
-    public ProxyServer(ProxySettings settings, SnapshotWriter writer) {
+    public ProxyServer(ProxySettings settings, SnapshotWriter writer, HealthMonitor health) {
         this.settings = settings;
-        this.context = new ProxyContext(settings, writer);
+        this.context = new ProxyContext(settings, writer, health);
     }
 
     public synchronized void start() throws IOException {
@@ -80,6 +81,10 @@ public final class ProxyServer {
     /** Open client connections across all loops. */
     public int openClients() {
         return context.openClients().get();
+    }
+
+    public int openUpstreams() {
+        return context.openUpstreams().get();
     }
 
     /** The buffer pools of the loops, for tests and metrics. */

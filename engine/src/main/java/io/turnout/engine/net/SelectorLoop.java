@@ -1,6 +1,8 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
+import io.turnout.engine.health.RetryBudget;
+import io.turnout.engine.route.Router;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;
 
@@ -31,6 +33,8 @@ public final class SelectorLoop implements Runnable {
     private final ProxyContext context;
     private final BufferPool buffers;
     private final UpstreamPool upstreams;
+    private final Router router = new Router();
+    private final RetryBudget retryBudget;
     private final MpscUnboundedXaddArrayQueue<Runnable> commands = new MpscUnboundedXaddArrayQueue<>(64);
     /** Netty's pattern: only wake the selector when this loop is (about to be) blocked in select. */
     private final AtomicBoolean awake = new AtomicBoolean(true);
@@ -52,6 +56,8 @@ public final class SelectorLoop implements Runnable {
         ProxySettings settings = context.settings();
         this.buffers = new BufferPool(settings.bufferSize(), settings.maxBuffersPerThread());
         this.upstreams = new UpstreamPool(this);
+        // SPEC §3's floor of 10 retries per second, shared out between the loops.
+        this.retryBudget = new RetryBudget(Math.max(1, 10 / settings.effectiveSelectorThreads()));
         this.thread = new Thread(this, "turnout-selector-" + index);
     }
 
@@ -289,6 +295,14 @@ public final class SelectorLoop implements Runnable {
 
     public BufferPool buffers() {
         return buffers;
+    }
+
+    RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    Router router() {
+        return router;
     }
 
     UpstreamPool upstreams() {

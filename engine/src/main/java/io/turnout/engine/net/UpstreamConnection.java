@@ -33,14 +33,14 @@ final class UpstreamConnection extends Timed implements IoHandler {
     /** Opens a non-blocking connection; the owner hears of completion through OP_CONNECT. */
     static UpstreamConnection open(SelectorLoop loop, Server server, ClientConnection owner) throws IOException {
         SocketChannel channel = SocketChannel.open();
+        UpstreamConnection upstream = new UpstreamConnection(loop, server, channel);
+        upstream.owner = owner;
         try {
             channel.configureBlocking(false);
             channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-            UpstreamConnection upstream = new UpstreamConnection(loop, server, channel);
-            upstream.owner = owner;
-            upstream.state = State.CONNECTING;
             upstream.key = channel.register(loop.selector(), 0, upstream);
             loop.track(upstream);
+            loop.context().openUpstreams().incrementAndGet();
             if (channel.connect(server.address())) {
                 upstream.state = State.LEASED;
             } else {
@@ -48,7 +48,7 @@ final class UpstreamConnection extends Timed implements IoHandler {
             }
             return upstream;
         } catch (IOException | RuntimeException e) {
-            SelectorLoop.closeQuietly(channel);
+            upstream.close();
             throw e;
         }
     }
@@ -88,9 +88,13 @@ final class UpstreamConnection extends Timed implements IoHandler {
         if (state == State.CLOSED) {
             return;
         }
+        boolean counted = sweepIndex >= 0;
         state = State.CLOSED;
         owner = null;
         loop.untrack(this);
+        if (counted) {
+            loop.context().openUpstreams().decrementAndGet();
+        }
         if (key != null) {
             key.cancel();
         }

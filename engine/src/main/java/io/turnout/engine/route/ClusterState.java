@@ -1,6 +1,10 @@
 package io.turnout.engine.route;
 
+import io.turnout.engine.health.OutcomeWindow;
+import io.turnout.engine.metrics.ClusterMetrics;
+
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -12,6 +16,8 @@ public final class ClusterState {
     /** Requests routed while this cluster was the newest in GRADUAL mode (SPEC §2 counter). */
     private final AtomicLong gradualRouted = new AtomicLong();
     private final LongAdder divergences = new LongAdder();
+    private final ClusterMetrics metrics = new ClusterMetrics();
+    private final AtomicReference<OutcomeWindow> outcomes = new AtomicReference<>();
 
     /**
      * Counts one routed request toward the GRADUAL transition counter, stopping once it is full
@@ -27,6 +33,20 @@ public final class ClusterState {
     /** The GRADUAL transition counter, 0..100. */
     public double transitionCounter(double percentagePerRequest) {
         return Math.min(100.0, gradualRouted.get() * percentagePerRequest);
+    }
+
+    public ClusterMetrics metrics() {
+        return metrics;
+    }
+
+    /** The rollback window, made on first use with the size the cluster's policy gives. */
+    public OutcomeWindow outcomes(int size) {
+        OutcomeWindow window = outcomes.get();
+        if (window == null) {
+            outcomes.compareAndSet(null, new OutcomeWindow(size));
+            window = outcomes.get();
+        }
+        return window;
     }
 
     public void countDivergence() {

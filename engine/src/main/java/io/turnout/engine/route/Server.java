@@ -1,5 +1,7 @@
 package io.turnout.engine.route;
 
+import io.turnout.engine.health.ServerHealth;
+
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -15,6 +17,7 @@ public final class Server {
     private final int id = IDS.incrementAndGet();
     private final InetSocketAddress address;
     private final String label;
+    private final ServerHealth health = new ServerHealth();
 
     public Server(String hostname, int port) {
         if (port < 1 || port > 65535) {
@@ -42,6 +45,11 @@ public final class Server {
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** Failure counts; shared by every snapshot that holds this server. */
+    public ServerHealth health() {
+        return health;
     }
 
     @Override

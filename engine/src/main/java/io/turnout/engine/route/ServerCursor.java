@@ -45,6 +45,18 @@ public final class ServerCursor {
         return null;
     }
 
+    /** Whether {@link #next()} would return another server; does not move the cursor. */
+    public boolean hasNext() {
+        int savedPass = pass;
+        int savedOffset = offset;
+        Cluster savedCurrent = current;
+        boolean more = next() != null;
+        pass = savedPass;
+        offset = savedOffset;
+        current = savedCurrent;
+        return more;
+    }
+
     /** The cluster of the server last returned by {@link #next()}. */
     public Cluster currentCluster() {
         return current;

@@ -1,0 +1,120 @@
+package io.turnout.admin;
+
+import io.turnout.admin.config.CommandLine;
+import io.turnout.admin.config.ConfigLoader;
+import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.Logging;
+import io.turnout.admin.config.TurnoutConfig;
+import io.turnout.admin.demo.DemoBackends;
+import org.tinylog.Logger;
+
+import java.io.PrintStream;
+import java.net.BindException;
+
+/**
+ * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-h] [demo]}.
+ *
+ * <p>Order: arguments, then logging (tinylog must be configured before anything logs), then the
+ * config, then the process. A user error at any step prints one line on stderr and exits 1,
+ * never a stack trace. Once running, SIGTERM or SIGINT drains and exits 0 ({@link GracefulExit}).
+ */
+public final class Turnout {
+    /** {@link #run} returns this when the proxy is up and the process should stay alive. */
+    static final int RUNNING = -1;
+
+    private volatile TurnoutProcess process;
+    private volatile DemoBackends demo;
+
+    private Turnout() {
+    }
+
+    public static void main(String[] args) {
+        // fastjson2: no autoType under any circumstances (LIBRARY-NOTES). Set before first use.
+        System.setProperty("fastjson2.parser.safeMode", "true");
+        Turnout turnout = new Turnout();
+        int status = turnout.run(args, System.out, System.err);
+        if (status == RUNNING) {
+            turnout.awaitStopped();
+        } else {
+            GracefulExit.exit(status);
+        }
+    }
+
+    int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl;
+        try {
+            cl = CommandLine.parse(args);
+        } catch (CommandLine.UsageException e) {
+            err.println("turnout: " + e.getMessage());
+            return 1;
+        }
+        if (cl.help()) {
+            out.print(CommandLine.usage());
+            out.flush();
+            return 0;
+        }
+        Logging.configure(cl.effectiveLogLevel());
+        GracefulExit.install(this::stop);
+
+        TurnoutConfig config;
+        try {
+            if (cl.demo()) {
+                demo = DemoBackends.start();
+                config = demo.config();
+            } else {
+                config = ConfigLoader.load(cl.configFile());
+            }
+        } catch (InvalidConfigException e) {
+            err.println(e.getMessage());
+            return 1;
+        }
+        Logger.info("Starting with config from {}: {}", config.source(), config.describe());
+
+        TurnoutProcess p = new TurnoutProcess(config, TurnoutProcess.NO_DOCKER);
+        process = p;
+        try {
+            p.start();
+        } catch (InvalidConfigException e) {
+            err.println(e.getMessage());
+            return 1;
+        } catch (BindException e) {
+            if (demo != null) {
+                err.println("demo: port " + config.proxy().port() + " (the proxy) is already in use; stop whatever uses "
+                        + "it (another demo?) and try again");
+            } else {
+                err.println(config.source() + ": proxy.port: cannot listen on " + config.proxy().hostname() + ":"
+                        + config.proxy().port() + " (" + e.getMessage() + "); stop what uses the port or choose another");
+            }
+            return 1;
+        } catch (Exception e) {
+            Logger.error(e, "Turnout failed to start");
+            err.println("turnout: failed to start; see the error logged above");
+            return 1;
+        }
+        if (demo != null) {
+            out.println(demo.instructions());
+            out.flush();
+        }
+        return RUNNING;
+    }
+
+    private void awaitStopped() {
+        try {
+            process.awaitStopped();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The shutdown hook's action: the process first (it drains), then the demo backends. */
+    private void stop() {
+        TurnoutProcess p = process;
+        if (p != null) {
+            p.stop();
+        }
+        DemoBackends d = demo;
+        if (d != null) {
+            d.close();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.turnout.admin.config;
+
+import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.route.Cluster;
+import io.turnout.engine.route.Server;
+import io.turnout.engine.route.TransitionMode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A validated cluster object (SPEC §1), as the config file, the state file and the admin API's
+ * {@code PUT /configuration/cluster} give it. {@link ClusterJson} builds it; every value here has
+ * passed its checks. {@link #toCluster} turns it into the engine's {@link Cluster}.
+ *
+ * @param uuid            the uuid the user gave, or {@code null} to generate one
+ * @param version         as written: a JSON number {@code 2.50} gives {@code "2.50"}
+ * @param sessionTimeoutSeconds          SESSION only, else 0
+ * @param percentageTransitionPerRequest GRADUAL only, else 0
+ * @param mirrorUnsafeMethods            CONCURRENT only, else false
+ * @param rollback        this cluster's own thresholds, or {@code null} for the proxy-wide ones
+ */
+public record ClusterSpec(String uuid, String version, List<ServerSpec> servers, List<ContainerSpec> containers,
+        TransitionMode mode, long sessionTimeoutSeconds, double percentageTransitionPerRequest,
+        boolean mirrorUnsafeMethods, RollbackPolicy rollback) {
+    public static final String DEFAULT_VERSION = "0.0";
+
+    public ClusterSpec {
+        version = version == null ? DEFAULT_VERSION : version;
+        servers = servers == null ? List.of() : List.copyOf(servers);
+        containers = containers == null ? List.of() : List.copyOf(containers);
+        mode = mode == null ? TransitionMode.INSTANT : mode;
+    }
+
+    /** A cluster of plain servers in INSTANT mode. */
+    public static ClusterSpec instant(String version, List<ServerSpec> servers) {
+        return new ClusterSpec(null, version, servers, List.of(), TransitionMode.INSTANT, 0, 0, false, null);
+    }
+
+    public static String newUuid() {
+        return UUID.randomUUID().toString();
+    }
+
+    public ClusterSpec withUuid(String newUuid) {
+        return new ClusterSpec(newUuid, version, servers, containers, mode, sessionTimeoutSeconds,
+                percentageTransitionPerRequest, mirrorUnsafeMethods, rollback);
+    }
+
+    /** The given uuid, or a new random one. */
+    public String uuidOrNew() {
+        return uuid != null ? uuid : newUuid();
+    }
+
+    /** The engine cluster of a spec with servers only; see {@link #toCluster(String, List)}. */
+    public Cluster toCluster(String clusterUuid) {
+        return toCluster(clusterUuid, List.of());
+    }
+
+    /**
+     * Builds the engine cluster. Docker-managed clusters pass the servers of their started
+     * containers as {@code extraServers}; they follow the listed servers.
+     *
+     * @throws IllegalStateException when the cluster would have no server at all, for example a
+     *                               containers-only spec whose containers were not started
+     */
+    public Cluster toCluster(String clusterUuid, List<Server> extraServers) {
+        Objects.requireNonNull(clusterUuid, "clusterUuid");
+        List<Server> all = new ArrayList<>(servers.size() + extraServers.size());
+        for (ServerSpec s : servers) {
+            all.add(s.toServer());
+        }
+        all.addAll(extraServers);
+        if (all.isEmpty()) {
+            throw new IllegalStateException("cluster version " + version
+                    + " has no servers; start its containers and pass their servers as extraServers");
+        }
+        return Cluster.builder(clusterUuid, version)
+                .mode(mode)
+                .sessionTimeoutSeconds(sessionTimeoutSeconds)
+                .percentagePerRequest(percentageTransitionPerRequest)
+                .mirrorUnsafeMethods(mirrorUnsafeMethods)
+                .rollback(rollback)
+                .servers(all)
+                .build();
+    }
+
+    @Override
+    public String toString() {
+        return "version: " + version + " " + servers + (containers.isEmpty() ? "" : " containers: " + containers.size())
+                + " mode: " + mode;
+    }
+}

@@ -1,0 +1,165 @@
+package io.turnout.admin.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The arguments of {@code scripts/turnout} (SPEC §1):
+ * {@code [-configFile=./config.json] [-logLevel=WARN] [-h] [demo]}.
+ *
+ * <p>Each flag may be written {@code -name=value}, {@code -name value}, {@code --name=value} or
+ * {@code --name value}, as Go's {@code flag} package (the thesis's prototype) accepts. Flag names
+ * are case-sensitive, as there. {@code -h} may also be spelt {@code -help}. The bare word
+ * {@code demo} starts the self-contained demo instead of reading a config file.
+ *
+ * @param configFile the config file ({@value ConfigLoader#DEFAULT_PATH} unless given)
+ * @param logLevel   the level given with {@code -logLevel}, or {@code null} when not given
+ * @param help       {@code -h}: print the usage and exit 0
+ * @param demo       the {@code demo} argument
+ */
+public record CommandLine(Path configFile, LogLevel logLevel, boolean help, boolean demo) {
+    /** A mistake on the command line; the message is one line. */
+    public static final class UsageException extends RuntimeException {
+        public UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The level to use: the one given, else INFO in demo mode (to show routing), else WARN. */
+    public LogLevel effectiveLogLevel() {
+        if (logLevel != null) {
+            return logLevel;
+        }
+        return demo ? LogLevel.INFO : LogLevel.DEFAULT;
+    }
+
+    /**
+     * @throws UsageException naming the bad argument, with a hint to use {@code -h}
+     */
+    public static CommandLine parse(String... args) {
+        String configFile = null;
+        LogLevel logLevel = null;
+        boolean help = false;
+        boolean demo = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
+                if (arg.equals("demo")) {
+                    if (demo) {
+                        throw usage("demo given twice");
+                    }
+                    demo = true;
+                    continue;
+                }
+                throw usage("unexpected argument \"" + Shown.text(arg) + "\"");
+            }
+            String body = arg.startsWith("--") ? arg.substring(2) : arg.substring(1);
+            int eq = body.indexOf('=');
+            String name = eq < 0 ? body : body.substring(0, eq);
+            String inline = eq < 0 ? null : body.substring(eq + 1);
+            switch (name) {
+                case "h", "help" -> {
+                    if (inline != null) {
+                        throw usage("-" + name + " takes no value");
+                    }
+                    help = true;
+                }
+                case "configFile", "logLevel" -> {
+                    String value = inline;
+                    if (value == null) {
+                        if (i + 1 >= args.length) {
+                            throw usage("-" + name + " needs a value, for example " + example(name));
+                        }
+                        value = args[++i];
+                    }
+                    if (value.isEmpty()) {
+                        throw usage("-" + name + " needs a value, for example " + example(name));
+                    }
+                    if (name.equals("configFile")) {
+                        if (configFile != null) {
+                            throw usage("-configFile given twice");
+                        }
+                        configFile = value;
+                    } else {
+                        if (logLevel != null) {
+                            throw usage("-logLevel given twice");
+                        }
+                        try {
+                            logLevel = LogLevel.parse(value);
+                        } catch (IllegalArgumentException e) {
+                            throw usage("-logLevel: " + e.getMessage());
+                        }
+                    }
+                }
+                default -> throw usage("unknown flag -" + Shown.text(name) + suggestion(name));
+            }
+        }
+        if (demo && configFile != null) {
+            throw usage("demo runs without a config file; drop -configFile or drop demo");
+        }
+        return new CommandLine(Path.of(configFile == null ? ConfigLoader.DEFAULT_PATH : configFile), logLevel, help,
+                demo);
+    }
+
+    private static String example(String name) {
+        return name.equals("configFile") ? "-configFile=./config.json" : "-logLevel=INFO";
+    }
+
+    private static String suggestion(String name) {
+        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help"));
+        return best == null ? "" : " (did you mean -" + best + "?)";
+    }
+
+    private static UsageException usage(String message) {
+        return new UsageException(message + "; run with -h for usage");
+    }
+
+    /** The {@code -h} text, in the thesis's style (section 5.4), with our flags and a working example. */
+    public static String usage() {
+        return """
+                Usage of turnout:
+                  scripts/turnout [-configFile=./config.json] [-logLevel=WARN] [-h]
+                  scripts/turnout demo
+
+                  -configFile="./config.json": Set the location of the configuration file
+                    that should contain configuration to start the proxy,
+                    for example:
+                    {
+                      "proxy": {
+                        "port": 1235
+                      },
+                      "configService": {
+                        "port": 9090
+                      },
+                      "cluster": {
+                        "servers": [
+                          {"hostname": "127.0.0.1", "port": 1034},
+                          {"hostname": "127.0.0.1", "port": 1035}
+                        ],
+                        "version": "1.0"
+                      }
+                    }
+                    The proxy block also takes "hostname" (default "0.0.0.0") and timeouts in
+                    seconds: "connectTimeout" (2), "responseTimeout" (30), "headTimeout" (30),
+                    "idleTimeout" (60), "drainTimeout" (30); and "selectorThreads" (0 = one per
+                    core), "maxConnections" (10000), "maxRetries" (2). configService takes
+                    "hostname" (default "127.0.0.1") and "token". Other top-level keys:
+                    "dockerHost", "stateFile", "rollback", "clusters" (a list of clusters).
+
+                  -logLevel="WARN": Set the log level as "CRITICAL", "ERROR", "WARNING",
+                    "NOTICE", "INFO" or "DEBUG" (case does not matter; "WARN" means "WARNING")
+
+                  -h: Displays this message (also -help)
+
+                  demo: Runs a self-contained demo: versions 1.0 and 2.0 of a small web page on
+                    ports 1034 and 1035, the proxy on 1235 with 1.0 loaded, the admin API on 9090.
+                    Upgrade it with: scripts/turnoutctl add --version 2.0 --server 127.0.0.1:1035
+
+                Flags may be written -name=value, -name value, --name=value or --name value.
+                For example the following command runs the proxy at the "INFO" log level with
+                config/config_script.json as its configuration:
+
+                  scripts/turnout -logLevel=INFO -configFile=config/config_script.json
+                """;
+    }
+}

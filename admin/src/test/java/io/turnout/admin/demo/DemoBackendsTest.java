@@ -1,0 +1,63 @@
+package io.turnout.admin.demo;
+
+import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.TurnoutConfig;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DemoBackendsTest {
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @Test
+    void eachBackendAnswersAPageNamingItsVersion() throws Exception {
+        try (DemoBackends demo = DemoBackends.start("127.0.0.1", 0, 0)) {
+            for (String version : new String[] {"1.0", "2.0"}) {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + demo.port(version) + "/any/path")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                assertTrue(r.body().contains("<h1>Turnout demo application version " + version + "</h1>"), r.body());
+                assertEquals("text/html; charset=utf-8", r.headers().firstValue("Content-Type").orElse(""));
+            }
+            HttpResponse<String> head = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + demo.port("1.0") + "/")).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, head.statusCode());
+            assertEquals("", head.body());
+        }
+    }
+
+    @Test
+    void aTakenPortIsOneClearLine() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                    () -> DemoBackends.start("127.0.0.1", 0, taken.getLocalPort()));
+            assertEquals("demo: port " + taken.getLocalPort() + " (the version 2.0 backend) is already in use; "
+                    + "stop whatever uses it (another demo?) and try again", e.getMessage());
+        }
+    }
+
+    @Test
+    void demoConfigLoadsVersionOneBehindTheProxyOn1235AndAdminOn9090() {
+        try (DemoBackends demo = DemoBackends.start("127.0.0.1", 0, 0)) {
+            TurnoutConfig c = demo.config();
+            assertEquals(1235, c.proxy().port());
+            assertEquals(9090, c.configService().port());
+            assertEquals(1, c.clusters().size());
+            assertEquals("1.0", c.clusters().get(0).version());
+            assertEquals(demo.port("1.0"), c.clusters().get(0).servers().get(0).port());
+            assertTrue(demo.instructions().contains("scripts/turnoutctl add --version 2.0 --server 127.0.0.1:"
+                    + demo.port("2.0")), demo.instructions());
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.turnout.engine.health;
+
+import io.turnout.engine.route.Cluster;
+import io.turnout.engine.route.ClusterSnapshot;
+import io.turnout.engine.route.Server;
+import io.turnout.engine.route.SnapshotWriter;
+import org.tinylog.Logger;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns failure signals from the data path into ejections and rollbacks (SPEC §3). The data path
+ * only bumps counters; every change to routing is a mutation through the single writer. Ejected
+ * servers are probed with a TCP connect, backing off from 1 s to 30 s, and re-admitted when it
+ * succeeds.
+ */
+public final class HealthMonitor implements AutoCloseable {
+    static final long FIRST_PROBE_MILLIS = 1_000;
+    static final long MAX_PROBE_MILLIS = 30_000;
+
+    private final SnapshotWriter writer;
+    private final RollbackPolicy globalPolicy;
+    private final EventLog events;
+    private final int probeTimeoutMillis;
+    private final Map<String, Long> rollbacksByVersion = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "turnout-prober");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public HealthMonitor(SnapshotWriter writer, RollbackPolicy globalPolicy, EventLog events, Duration probeTimeout) {
+        this.writer = writer;
+        this.globalPolicy = globalPolicy;
+        this.events = events;
+        this.probeTimeoutMillis = (int) Math.max(1, probeTimeout.toMillis());
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    /** Rollbacks so far, by the version rolled back. */
+    public Map<String, Long> rollbacksByVersion() {
+        return new TreeMap<>(rollbacksByVersion);
+    }
+
+    public RollbackPolicy policyOf(Cluster cluster) {
+        return cluster.rollback() != null ? cluster.rollback() : globalPolicy;
+    }
+
+    // ---- called by the selector threads -----------------------------------------------------------
+
+    /** A response head arrived from {@code server} and was not a failure. */
+    public void onSuccess(Cluster cluster, Server server) {
+        server.health().onSuccess();
+        if (isRollbackCandidate(cluster)) {
+            cluster.state().outcomes(policyOf(cluster).window()).record(false);
+        }
+    }
+
+    /**
+     * {@code server} of {@code cluster} failed. A connect failure ejects at once; other failures
+     * after {@code consecutiveFailures} in a row.
+     */
+    public void onFailure(Cluster cluster, Server server, boolean connectFailure, String reason) {
+        RollbackPolicy policy = policyOf(cluster);
+        int inARow = server.health().onFailure();
+        if ((connectFailure || inARow >= policy.consecutiveFailures())
+                && server.health().ejecting.compareAndSet(false, true)) {
+            writer.submit(snapshot -> eject(snapshot, cluster.uuid(), server, reason));
+        }
+        if (isRollbackCandidate(cluster)) {
+            OutcomeWindow window = cluster.state().outcomes(policy.window());
+            window.record(true);
+            if (window.reaches(policy.failureRatio())) {
+                String why = "failure ratio " + window.failures() + "/" + window.size() + " reached "
+                        + policy.failureRatio();
+                writer.submit(snapshot -> rollback(snapshot, cluster.uuid(), why));
+            }
+        }
+    }
+
+    /** Only the newest cluster, and never the last one left, can be rolled back. */
+    private boolean isRollbackCandidate(Cluster cluster) {
+        ClusterSnapshot snapshot = writer.snapshot();
+        return snapshot.size() > 1 && snapshot.newest().uuid().equals(cluster.uuid());
+    }
+
+    // ---- mutations, run on the writer thread ------------------------------------------------------
+
+    private ClusterSnapshot eject(ClusterSnapshot snapshot, String uuid, Server server, String reason) {
+        Cluster cluster = snapshot.byUuid(uuid);
+        int index = cluster == null ? -1 : cluster.indexOf(server);
+        if (index < 0 || cluster.isEjected(index)) {
+            server.health().ejecting.set(false);
+            return snapshot;
+        }
+        Cluster ejected = cluster.withEjected(server, true);
+        ClusterSnapshot next = snapshot.replacing(ejected);
+        Logger.warn("Ejecting server {} of version {}: {}", server, cluster.version(), reason);
+        events.record(Event.Type.EJECTION, uuid, cluster.version(), server.toString(), reason);
+        if (ejected.ejectedCount() == ejected.servers().size() && next.size() > 1
+                && next.newest().uuid().equals(uuid)) {
+            next = rollback(next, uuid, "all servers ejected");
+        }
+        scheduleProbe(server, FIRST_PROBE_MILLIS);
+        return next;
+    }
+
+    private ClusterSnapshot rollback(ClusterSnapshot snapshot, String uuid, String reason) {
+        Cluster cluster = snapshot.byUuid(uuid);
+        if (cluster == null || snapshot.size() < 2 || !snapshot.newest().uuid().equals(uuid)) {
+            return snapshot; // already rolled back, deleted, or no longer the newest
+        }
+        Logger.warn("Removing cluster from configuration - version: {} {}", cluster.version(), cluster.servers());
+        events.record(Event.Type.ROLLBACK, uuid, cluster.version(), null, reason);
+        rollbacksByVersion.merge(cluster.version(), 1L, Long::sum);
+        return snapshot.without(uuid);
+    }
+
+    // ---- probing ------------------------------------------------------------------------------------
+
+    private void scheduleProbe(Server server, long delayMillis) {
+        prober.schedule(() -> probe(server, delayMillis), delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void probe(Server server, long delayMillis) {
+        if (!isEjectedSomewhere(writer.snapshot(), server)) {
+            server.health().ejecting.set(false); // its cluster is gone: nothing left to re-admit
+            return;
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(server.address(), probeTimeoutMillis);
+        } catch (IOException e) {
+            long next = Math.min(delayMillis * 2, MAX_PROBE_MILLIS);
+            events.record(Event.Type.PROBE_FAILED, null, null, server.toString(),
+                    "probe failed (" + e.getMessage() + "); next probe in " + next / 1000 + " s");
+            scheduleProbe(server, next);
+            return;
+        }
+        writer.submit(snapshot -> readmit(snapshot, server));
+    }
+
+    private ClusterSnapshot readmit(ClusterSnapshot snapshot, Server server) {
+        ClusterSnapshot next = snapshot;
+        for (Cluster cluster : snapshot.clusters()) {
+            int index = cluster.indexOf(server);
+            if (index >= 0 && cluster.isEjected(index)) {
+                next = next.replacing(cluster.withEjected(server, false));
+                Logger.info("Re-admitting server {} of version {}", server, cluster.version());
+                events.record(Event.Type.READMISSION, cluster.uuid(), cluster.version(), server.toString(),
+                        "TCP probe succeeded");
+            }
+        }
+        server.health().reset();
+        server.health().ejecting.set(false);
+        return next;
+    }
+
+    private static boolean isEjectedSomewhere(ClusterSnapshot snapshot, Server server) {
+        for (Cluster cluster : snapshot.clusters()) {
+            int index = cluster.indexOf(server);
+            if (index >= 0 && cluster.isEjected(index)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        prober.shutdownNow();
+    }
+}
