@@ -53,15 +53,18 @@ def main():
       f"the same {env('NPROC')} cores over loopback. Latency percentiles are wrk's (`--latency`). *errors* counts "
       "wrk's socket errors and non-2xx answers over all runs.")
     w("")
-    w("| case | target | req/s | p50 | p99 | × direct | × nginx | × HAProxy | errors |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    def runs(case, target):
+        return " / ".join(f"{r[0] / 1000:.1f}k" for r in rows[case][target])
+
+    w("| case | target | req/s | p50 | p99 | × direct | × nginx | × HAProxy | errors | runs (req/s) |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for case in CASES:
         d, n, h = (med(case, t)[0] for t in ("direct", "nginx", "haproxy"))
         for target in TARGETS:
             rps, p50, p99, errors = med(case, target)
             name = "**turnout**" if target == "turnout" else target
             w(f"| {case} | {name} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {ratio(rps, d)} | "
-              f"{ratio(rps, n)} | {ratio(rps, h)} | {errors} |")
+              f"{ratio(rps, n)} | {ratio(rps, h)} | {errors} | {runs(case, target)} |")
     w("")
     w("Modes on Turnout: clusters 1.0 and 2.0 both on the origin, 2.0 (the newest) in the mode. Every request "
       "sends `Cookie: dynsoftup=<1.0's uuid>; transition=<a uuid in bucket 3>`, a returning client, so cookie "
@@ -69,12 +72,13 @@ def main():
       "both clusters and warmed up like the others, so the runs of the four modes interleave. By SPEC §2 CONCURRENT sends "
       "each (safe) request to both versions, so it doubles the origin's load.")
     w("")
-    w("| mode | req/s | p50 | p99 | vs INSTANT | errors |")
-    w("|---|---:|---:|---:|---:|---:|")
+    w("| mode | req/s | p50 | p99 | vs INSTANT | errors | runs (req/s) |")
+    w("|---|---:|---:|---:|---:|---:|---|")
     instant = med("mode INSTANT", "INSTANT")[0]
     for mode in MODES:
         rps, p50, p99, errors = med(f"mode {mode}", mode)
-        w(f"| {mode} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {100 * (rps / instant - 1):+.1f}% | {errors} |")
+        w(f"| {mode} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {100 * (rps / instant - 1):+.1f}% | {errors} | "
+          f"{runs(f'mode {mode}', mode)} |")
     w("")
     rss_base, rss_silent, rss_used = int(env("RSS_BASE")), int(env("RSS_SILENT")), int(env("RSS_USED"))
     held_silent, held_used = int(env("HELD_SILENT")), int(env("HELD_USED"))

@@ -33,14 +33,17 @@ public class HeadParseBenchmark {
     private final ResponseHead response = new ResponseHead();
     private ByteBuffer requestBytes;
     private ByteBuffer responseBytes;
+    private ByteBuffer uploadBytes;
 
     @Setup(Level.Trial)
     public void setUp() {
         requestBytes = SampleHeads.direct(SampleHeads.browserRequest());
         responseBytes = SampleHeads.direct(SampleHeads.nginxResponse());
+        uploadBytes = SampleHeads.direct(SampleHeads.uploadWithExpectContinue());
         // Fail the trial rather than measure the error path.
         if (parseRequest() < 0 || request.end() != requestBytes.limit()
-                || parseResponse() < 0 || response.end() != responseBytes.limit()) {
+                || parseResponse() < 0 || response.end() != responseBytes.limit()
+                || parseUploadWithExpectContinue() < 0 || !request.expectsContinue()) {
             throw new IllegalStateException("sample heads do not parse");
         }
     }
@@ -55,6 +58,17 @@ public class HeadParseBenchmark {
         }
         // Depends on the whole parse, so none of it is dead code.
         return request.end() + request.headerCount();
+    }
+
+    /** A POST head with {@code Expect: 100-continue} and a Content-Length. Returns the head's end. */
+    @Benchmark
+    public int parseUploadWithExpectContinue() {
+        request.reset();
+        int end = request.findEnd(uploadBytes);
+        if (request.parse(uploadBytes, end) != HttpStatus.OK) {
+            return -1;
+        }
+        return request.end() + (int) request.bodyLength() + (request.expectsContinue() ? 1 : 0);
     }
 
     /** nginx's response head for a small static page. Returns the head's end. */

@@ -43,6 +43,18 @@ final class SampleHeads {
                 + BROWSER_TAIL;
     }
 
+    /** A form upload with {@code Expect: 100-continue}, as curl sends for bodies over 1 KiB. */
+    static String uploadWithExpectContinue() {
+        return "POST /upload HTTP/1.1\r\n"
+                + "Host: shop.example.com\r\n"
+                + "User-Agent: curl/7.88.1\r\n"
+                + "Accept: */*\r\n"
+                + "Content-Type: application/octet-stream\r\n"
+                + "Content-Length: 1048576\r\n"
+                + "Expect: 100-continue\r\n"
+                + "\r\n";
+    }
+
     /** The same request from a first-time visitor: no Cookie header at all. */
     static String browserRequestWithoutCookies() {
         return "GET /shop/cart/items?page=2&sort=price HTTP/1.1\r\n" + BROWSER_HEADERS + BROWSER_TAIL;
