@@ -32,9 +32,16 @@ def main():
     elapsed = int(env("ELAPSED"))
     out = []
     w = out.append
-    w(f"Run on {env('DATE')}, in {elapsed // 60} min {elapsed % 60} s. "
-      f"Load average (1 min) before: {env('LOAD_BEFORE')}, after: {env('LOAD_AFTER')}.")
+    busy_before, busy_after = int(env("BUSY_BEFORE")), int(env("BUSY_AFTER"))
+    w(f"Run on {env('DATE')}, in {elapsed // 60} min {elapsed % 60} s. Other work on the machine: "
+      f"{busy_before}% of all cores busy in the second before the run, {busy_after}% in the second after it "
+      f"(load average {env('LOAD_BEFORE')} before, {env('LOAD_AFTER')} after).")
     w("")
+    if max(busy_before, busy_after) > 10:
+        w(f"> **Warning: the machine was not idle** ({max(busy_before, busy_after)}% busy without this benchmark). "
+          "The proxies, the origin and wrk competed with other processes for the same cores, so req/s and "
+          "latency are low and noisy, and the ratios below are unreliable; the verdicts are printed anyway.")
+        w("")
     w("| machine | |")
     w("|---|---|")
     w(f"| cores (nproc) | {env('NPROC')} |")
