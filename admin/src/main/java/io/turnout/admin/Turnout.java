@@ -6,10 +6,10 @@ import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.Logging;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.demo.DemoBackends;
+import io.turnout.admin.state.StateFileException;
 import org.tinylog.Logger;
 
 import java.io.PrintStream;
-import java.net.BindException;
 
 /**
  * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-h] [demo]}.
@@ -70,20 +70,20 @@ public final class Turnout {
         }
         Logger.info("Starting with config from {}: {}", config.source(), config.describe());
 
-        TurnoutProcess p = new TurnoutProcess(config, TurnoutProcess.NO_DOCKER);
+        TurnoutProcess p = new TurnoutProcess(config);
         process = p;
         try {
             p.start();
-        } catch (InvalidConfigException e) {
+        } catch (InvalidConfigException | StateFileException e) {
             err.println(e.getMessage());
             return 1;
-        } catch (BindException e) {
+        } catch (TurnoutProcess.ListenFailure e) {
             if (demo != null) {
-                err.println("demo: port " + config.proxy().port() + " (the proxy) is already in use; stop whatever uses "
-                        + "it (another demo?) and try again");
+                err.println("demo: port " + e.port() + " (" + e.what() + ") is already in use; stop whatever uses it"
+                        + " (another demo?) and try again");
             } else {
-                err.println(config.source() + ": proxy.port: cannot listen on " + config.proxy().hostname() + ":"
-                        + config.proxy().port() + " (" + e.getMessage() + "); stop what uses the port or choose another");
+                err.println(config.source() + ": " + e.field() + ": " + e.getMessage()
+                        + "; stop what uses the port or choose another");
             }
             return 1;
         } catch (Exception e) {

@@ -1,116 +1,186 @@
 package io.turnout.admin;
 
+import io.turnout.admin.api.AdminApi;
+import io.turnout.admin.api.AdminServer;
+import io.turnout.admin.api.AdminSettings;
+import io.turnout.admin.api.ApiException;
+import io.turnout.admin.api.ClusterCatalog;
+import io.turnout.admin.api.ClusterProvisioner;
 import io.turnout.admin.config.ClusterSpec;
-import io.turnout.admin.config.ContainerSpec;
 import io.turnout.admin.config.InvalidConfigException;
-import io.turnout.admin.config.StateFile;
 import io.turnout.admin.config.TurnoutConfig;
+import io.turnout.admin.docker.DockerProvisioner;
+import io.turnout.admin.state.StateFile;
 import io.turnout.engine.ProxyEngine;
-import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
-import io.turnout.engine.route.Server;
 import io.turnout.engine.route.SnapshotWriter;
 import org.tinylog.Logger;
 
 import java.io.IOException;
-import java.util.HashSet;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One running Turnout: the snapshot writer, the proxy engine and (to come) the admin API server,
- * started and stopped in a fixed order.
+ * One running Turnout: the snapshot writer, the cluster catalog with its Docker provisioner, the
+ * state file, the proxy engine and the admin API, started and stopped in a fixed order.
  *
- * <p>Start: initial clusters (the state file's if it exists, else the config's, in file order)
- * → snapshot writer → engine → admin API. The admin API starts last so no change can arrive
- * before the proxy routes. Stop: admin API → engine drain → writer. The admin API stops first so
- * no change arrives while draining.
+ * <p>Start: the clusters at start (the state file's if it exists, else the config's; a corrupt
+ * state file stops here) → writer → catalog, each cluster added through it in file order (its
+ * containers adopted or started first) → state file attached → engine → admin API. The admin API
+ * starts last, so no change can arrive before the proxy routes.
+ *
+ * <p>Stop: admin API (no change arrives while draining) → engine drain → the containers, when
+ * {@code stopContainersOnExit} → Docker workers → writer.
  */
 public final class TurnoutProcess {
 
-    /**
-     * Starts a Docker-managed cluster's containers (SPEC §6) and returns their servers, one per
-     * container in container order. The Docker client provides it; see {@link #NO_DOCKER}.
-     */
-    @FunctionalInterface
-    public interface ContainerLauncher {
-        List<Server> start(String uuid, ClusterSpec spec) throws IOException;
+    /** The proxy or the admin API cannot listen (the port is taken): a user error. */
+    public static final class ListenFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final String field;
+        private final String what;
+        private final String hostname;
+        private final int port;
+
+        ListenFailure(String field, String what, String hostname, int port, Throwable cause) {
+            super(what + " cannot listen on " + hostname + ":" + port + " (" + cause.getMessage() + ")", cause);
+            this.field = field;
+            this.what = what;
+            this.hostname = hostname;
+            this.port = port;
+        }
+
+        /** The config field that chose the port: {@code proxy.port} or {@code configService.port}. */
+        public String field() {
+            return field;
+        }
+
+        /** {@code the proxy} or {@code the admin API}. */
+        public String what() {
+            return what;
+        }
+
+        public String hostname() {
+            return hostname;
+        }
+
+        public int port() {
+            return port;
+        }
     }
 
-    /** Until the Docker client is wired in, a cluster with containers cannot start. */
-    public static final ContainerLauncher NO_DOCKER = (uuid, spec) -> {
-        throw new InvalidConfigException("cluster version " + spec.version() + ": containers",
-                "Docker-managed clusters are not available in this build; list servers instead");
-    };
-
     private final TurnoutConfig config;
-    private final ContainerLauncher containerLauncher;
-    private final StateFile stateFile;
-    /** Each cluster's containers by uuid, for GET and the state file. */
-    private final Map<String, List<ContainerSpec>> containersByUuid = new ConcurrentHashMap<>();
+    private final Map<String, String> environment;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private volatile SnapshotWriter writer;
+    private volatile DockerProvisioner docker;
+    private volatile ClusterCatalog catalog;
     private volatile ProxyEngine engine;
+    private volatile AdminServer admin;
 
-    public TurnoutProcess(TurnoutConfig config, ContainerLauncher containerLauncher) {
+    public TurnoutProcess(TurnoutConfig config) {
+        this(config, System.getenv());
+    }
+
+    /** @param environment where {@code DOCKER_HOST} is looked up */
+    TurnoutProcess(TurnoutConfig config, Map<String, String> environment) {
         this.config = config;
-        this.containerLauncher = containerLauncher;
-        this.stateFile = config.stateFile() == null ? null : new StateFile(config.stateFile());
+        this.environment = environment;
     }
 
     /**
      * Brings everything up. On failure, what was started stays for {@link #stop()} to take down.
      *
-     * @throws InvalidConfigException for a user error (a corrupt state file, containers without Docker)
-     * @throws IOException            when the proxy cannot listen
+     * @throws io.turnout.admin.state.StateFileException when the state file exists but is corrupt
+     * @throws InvalidConfigException for another user error: a cluster whose containers cannot
+     *                                start, an unusable {@code DOCKER_HOST}
+     * @throws ListenFailure          when the proxy or the admin API cannot listen
      */
     public void start() throws IOException {
-        List<ClusterSpec> specs = config.clusters();
-        String from = config.source();
-        if (stateFile != null) {
-            List<ClusterSpec> saved = stateFile.load().orElse(null);
-            if (saved != null) {
-                // SPEC §5: a state file that exists takes precedence over the config's clusters.
-                specs = saved;
-                from = stateFile.path().toString();
-            }
-        }
-        ClusterSnapshot initial = ClusterSnapshot.EMPTY;
-        for (ClusterSpec spec : specs) {
-            String uuid = spec.uuidOrNew();
-            List<Server> extra = List.of();
-            if (!spec.containers().isEmpty()) {
-                extra = containerLauncher.start(uuid, spec);
-                containersByUuid.put(uuid.toLowerCase(java.util.Locale.ROOT), spec.containers());
-            }
-            initial = initial.with(spec.toCluster(uuid, extra));
-        }
-        Logger.info("Loaded {} cluster(s) from {}", initial.size(), from);
+        // SPEC §5: a state file that exists takes precedence over the config's clusters.
+        boolean restoring = config.stateFile() != null && Files.exists(config.stateFile());
+        List<ClusterSpec> specs = StateFile.clustersAtStart(config.stateFile(), config.clusters());
+        String from = restoring ? config.stateFile().toString() : config.source();
 
-        writer = new SnapshotWriter(initial);
-        if (stateFile != null) {
-            saveState(initial);
-            writer.addListener((before, after) -> {
-                if (!sameClusters(before, after)) {
-                    saveState(after);
-                }
-            });
+        writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
+        ClusterCatalog c = new ClusterCatalog(writer, provisioner(specs, from));
+        catalog = c;
+        for (ClusterSpec spec : specs) {
+            addAtStart(c, spec, from);
+        }
+        Logger.info("Loaded {} cluster(s) from {}", writer.snapshot().size(), from);
+        if (config.stateFile() != null) {
+            // After the clusters at start: a crash during start leaves the previous file whole.
+            StateFile.attach(config.stateFile(), c);
         }
 
         ProxyEngine e = new ProxyEngine(config.proxy(), writer);
-        e.start();
+        try {
+            e.start();
+        } catch (BindException b) {
+            throw new ListenFailure("proxy.port", "the proxy", config.proxy().hostname(), config.proxy().port(), b);
+        }
         engine = e; // only a started engine is drained in stop()
-        Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), engine.port());
+        Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
 
-        // ---- Admin API (SPEC §4) -------------------------------------------------------------
-        // Start the admin server here, after the engine, with config.configService(), writer()
-        // and containers(); keep it in a field and stop it first in stop().
-        // -----------------------------------------------------------------------------------------
+        AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
+                new AdminApi(c, e::metricsText, e.events()));
+        try {
+            a.start();
+        } catch (IOException io) {
+            throw new ListenFailure("configService.port", "the admin API", config.configService().hostname(),
+                    config.configService().port(), io.getCause() != null ? io.getCause() : io);
+        }
+        admin = a;
+        warnIfOpen(a.address());
+    }
+
+    /** The Docker provisioner; an unusable {@code DOCKER_HOST} matters only once a cluster has containers. */
+    private ClusterProvisioner provisioner(List<ClusterSpec> specs, String from) {
+        try {
+            docker = DockerProvisioner.forHost(config.dockerHost(), environment);
+            return docker;
+        } catch (IllegalArgumentException e) {
+            for (ClusterSpec spec : specs) {
+                if (!spec.containers().isEmpty()) {
+                    throw new InvalidConfigException(from, "cluster version " + spec.version() + " has containers, but "
+                            + e.getMessage() + "; or set dockerHost in the config file");
+                }
+            }
+            Logger.warn("Docker-managed clusters are unavailable: {}", e.getMessage());
+            return (uuid, spec) -> CompletableFuture.failedFuture(new ApiException(502,
+                    "cluster.containers: " + e.getMessage() + "; or set dockerHost in the config file"));
+        }
+    }
+
+    /** Adds one cluster of the config or state file, waiting for its containers; failures are one line. */
+    private static void addAtStart(ClusterCatalog catalog, ClusterSpec spec, String from) {
+        try {
+            catalog.add(spec).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ApiException || cause instanceof SnapshotWriter.MutationRejected) {
+                throw new InvalidConfigException(from, cause.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** SPEC hardening: an admin API others can reach, with no token, lets them change routing. */
+    private void warnIfOpen(InetSocketAddress bound) {
+        if (!config.configService().requiresToken() && !bound.getAddress().isLoopbackAddress()) {
+            Logger.warn("The admin API listens on {}:{} without a token: anyone who can reach it can change routing; "
+                    + "set configService.token, or configService.hostname 127.0.0.1", config.configService().hostname(),
+                    bound.getPort());
+        }
     }
 
     /** Stops everything, in order, once; later calls return at once. Waits for the drain. */
@@ -119,13 +189,26 @@ public final class TurnoutProcess {
             return;
         }
         try {
-            // ---- Admin API: stop the admin server here, before the drain. ----
+            AdminServer a = admin;
+            if (a != null) {
+                a.close();
+            }
             ProxyEngine e = engine;
             if (e != null) {
                 Logger.info("Shutting down: draining in-flight exchanges (at most {} s)",
                         config.proxy().drainTimeout().toMillis() / 1000.0);
                 e.shutdownGracefully();
                 Logger.info("Shut down");
+            }
+            DockerProvisioner d = docker;
+            if (d != null) {
+                ClusterCatalog c = catalog;
+                if (c != null && config.dockerHost() != null && config.dockerHost().stopContainersOnExit()) {
+                    List<String> uuids = c.clustersWithContainers();
+                    Logger.info("Stopping the containers of {} cluster(s) (stopContainersOnExit)", uuids.size());
+                    d.stopAndRemoveClusters(uuids);
+                }
+                d.close();
             }
             SnapshotWriter w = writer;
             if (w != null) {
@@ -150,41 +233,18 @@ public final class TurnoutProcess {
         return writer;
     }
 
+    /** The clusters with what the snapshot does not carry (their containers); {@code null} before start. */
+    public ClusterCatalog catalog() {
+        return catalog;
+    }
+
+    /** The started engine, or {@code null}. */
     public ProxyEngine engine() {
         return engine;
     }
 
-    /**
-     * Each Docker-managed cluster's containers by lower-case uuid. Whoever adds such a cluster
-     * records its containers here, so GET and the state file show them.
-     */
-    public Map<String, List<ContainerSpec>> containers() {
-        return containersByUuid;
-    }
-
-    private void saveState(ClusterSnapshot snapshot) {
-        try {
-            stateFile.save(snapshot.clusters(), uuid -> containersByUuid.get(uuid));
-        } catch (IOException e) {
-            Logger.error(e, "Could not write the state file {}; the change is live but will not survive a restart",
-                    stateFile.path());
-        }
-    }
-
-    /** Ejection and re-admission publish a new snapshot too; only membership changes are saved. */
-    private static boolean sameClusters(ClusterSnapshot a, ClusterSnapshot b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        Set<String> uuids = new HashSet<>();
-        for (Cluster c : a.clusters()) {
-            uuids.add(c.uuid());
-        }
-        for (Cluster c : b.clusters()) {
-            if (!uuids.contains(c.uuid())) {
-                return false;
-            }
-        }
-        return true;
+    /** The started admin API server, or {@code null}. */
+    public AdminServer admin() {
+        return admin;
     }
 }

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,14 +83,27 @@ class TurnoutLauncherTest {
         Files.writeString(dir.resolve("state.json"), "{\"turnoutState\": 1, \"clusters\": [");
         Files.writeString(dir.resolve("config.json"), """
                 {"proxy": {"port": 0}, "configService": {"port": 0}, "stateFile": "state.json"}""");
-        assertOneLineError(turnout("-configFile=config.json"), "state.json: state file cannot be loaded: not valid JSON");
+        assertOneLineError(turnout("-configFile=config.json"), "state file " + dir.resolve("state.json").toRealPath()
+                + " is torn or corrupt (");
     }
 
     @Test
-    void containersWithoutDockerSupportIsOneLine() throws Exception {
+    void containersWithNoDockerWhereItLookedIsOneLineNamingTheSocket() throws Exception {
         Files.writeString(dir.resolve("config.json"), """
-                {"proxy": {"port": 0}, "configService": {"port": 0},
+                {"proxy": {"port": 0}, "configService": {"port": 0}, "dockerHost": {"socket": "/nonexistent/docker.sock"},
                  "cluster": {"version": "2", "containers": [{"image": "nginx", "portToProxy": 80}]}}""");
-        assertOneLineError(turnout("-configFile=config.json"), "cluster version 2: containers: Docker-managed clusters");
+        Result r = turnout("-configFile=config.json");
+        assertOneLineError(r, "config.json: starting the containers of cluster ");
+        assertTrue(r.stderr().contains("(version 2) failed: cannot reach Docker at unix:///nonexistent/docker.sock"), r::toString);
+    }
+
+    @Test
+    void aTakenAdminPortIsOneLineNamingTheField() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Files.writeString(dir.resolve("config.json"), "{\"proxy\": {\"port\": 0, \"hostname\": \"127.0.0.1\"}, "
+                    + "\"configService\": {\"port\": " + taken.getLocalPort() + "}}");
+            assertOneLineError(turnout("-configFile=config.json"), "config.json: configService.port: the admin API cannot"
+                    + " listen on 127.0.0.1:" + taken.getLocalPort() + " (");
+        }
     }
 }

@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * Mode names are accepted in any case ({@code session}) and printed in upper case.
  *
  * <p>Out: {@link #toJson} gives the GET shape of thesis appendix 8 plus what this proxy adds
- * ({@code transitionCounter}, {@code divergences}, per-server {@code ejected}, {@code containers}).
+ * ({@code transitionCounter}, {@code divergences}, per-server {@code ejected}, {@code containers} with
+ * their {@code server} and Docker {@code id}).
  * Those additions are read-only: a PUT body that sets them is refused, while
  * {@link #parseStored} (for the state file) skips them, so GET output reads back as the same
  * cluster with the same uuid.
@@ -48,7 +49,7 @@ public final class ClusterJson {
     /** Fields GET adds that a body may not set. */
     private static final List<String> CLUSTER_READ_ONLY = List.of("transitionCounter", "divergences");
     private static final List<String> SERVER_READ_ONLY = List.of("ejected");
-    private static final List<String> CONTAINER_READ_ONLY = List.of("server");
+    private static final List<String> CONTAINER_READ_ONLY = List.of("server", "id");
 
     private static final String BODY_SHAPE = "{\"cluster\": {...}}";
     /** Cookie-safe and path-safe, so a uuid can travel in {@code dynsoftup=} and in the admin URL. */
@@ -347,7 +348,9 @@ public final class ClusterJson {
                     + Shown.value(network));
         }
         Duration ready = c.seconds("readyTimeout", false, 3600);
-        return new ContainerSpec(image, tag, port, environment, cmd, name, network, ready);
+        // Only a stored cluster (the state file) may name the container that runs it.
+        String id = stored ? c.string("id") : null;
+        return new ContainerSpec(image, tag, port, environment, cmd, name, network, ready, id);
     }
 
     // ---------------------------------------------------------------- writing
@@ -381,7 +384,8 @@ public final class ClusterJson {
      *
      * <p>A Docker-managed cluster's servers end with one server per container, in container order
      * ({@link ClusterSpec#toCluster(String, List)}); those appear under their container as
-     * {@code server}, not in {@code servers}, so the output reads back as the same cluster.
+     * {@code server}, not in {@code servers}, so the output reads back as the same cluster. Each
+     * started container also shows its Docker {@code id}, which the state file keeps for adoption.
      */
     public static JSONObject toJsonObject(Cluster cluster, List<ContainerSpec> containers) {
         List<Server> all = cluster.servers();
@@ -392,22 +396,8 @@ public final class ClusterJson {
             servers.add(serverJson(cluster, i));
         }
         c.put("servers", servers);
-        JSONObject transition = new JSONObject();
-        transition.put("mode", cluster.mode().name());
-        switch (cluster.mode()) {
-            case SESSION -> transition.put("sessionTimeout", cluster.sessionTimeoutSeconds());
-            case GRADUAL -> transition.put("percentageTransitionPerRequest", number(cluster.percentagePerRequest()));
-            case CONCURRENT -> {
-                if (cluster.mirrorUnsafeMethods()) {
-                    transition.put("mirrorUnsafeMethods", true);
-                }
-            }
-            default -> { }
-        }
-        if (cluster.rollback() != null) {
-            transition.put("rollback", rollbackJson(cluster.rollback()));
-        }
-        c.put("upgradeTransition", transition);
+        c.put("upgradeTransition", transitionJson(cluster.mode(), cluster.sessionTimeoutSeconds(),
+                cluster.percentagePerRequest(), cluster.mirrorUnsafeMethods(), cluster.rollback()));
         c.put("uuid", cluster.uuid());
         c.put("version", cluster.version());
         if (cluster.mode() == TransitionMode.GRADUAL) {
@@ -446,22 +436,8 @@ public final class ClusterJson {
             servers.add(sj);
         }
         c.put("servers", servers);
-        JSONObject transition = new JSONObject();
-        transition.put("mode", spec.mode().name());
-        switch (spec.mode()) {
-            case SESSION -> transition.put("sessionTimeout", spec.sessionTimeoutSeconds());
-            case GRADUAL -> transition.put("percentageTransitionPerRequest", number(spec.percentageTransitionPerRequest()));
-            case CONCURRENT -> {
-                if (spec.mirrorUnsafeMethods()) {
-                    transition.put("mirrorUnsafeMethods", true);
-                }
-            }
-            default -> { }
-        }
-        if (spec.rollback() != null) {
-            transition.put("rollback", rollbackJson(spec.rollback()));
-        }
-        c.put("upgradeTransition", transition);
+        c.put("upgradeTransition", transitionJson(spec.mode(), spec.sessionTimeoutSeconds(),
+                spec.percentageTransitionPerRequest(), spec.mirrorUnsafeMethods(), spec.rollback()));
         if (spec.uuid() != null) {
             c.put("uuid", spec.uuid());
         }
@@ -474,6 +450,31 @@ public final class ClusterJson {
             c.put("containers", cs);
         }
         return c;
+    }
+
+    /**
+     * {@code upgradeTransition}: {@code mode}; {@code sessionTimeout} for SESSION only;
+     * {@code percentageTransitionPerRequest} for GRADUAL only; {@code mirrorUnsafeMethods} for
+     * CONCURRENT when true; {@code rollback} when the cluster has its own thresholds.
+     */
+    private static JSONObject transitionJson(TransitionMode mode, long sessionTimeout, double percentage,
+                                             boolean mirrorUnsafeMethods, RollbackPolicy rollback) {
+        JSONObject transition = new JSONObject();
+        transition.put("mode", mode.name());
+        switch (mode) {
+            case SESSION -> transition.put("sessionTimeout", sessionTimeout);
+            case GRADUAL -> transition.put("percentageTransitionPerRequest", number(percentage));
+            case CONCURRENT -> {
+                if (mirrorUnsafeMethods) {
+                    transition.put("mirrorUnsafeMethods", true);
+                }
+            }
+            default -> { }
+        }
+        if (rollback != null) {
+            transition.put("rollback", rollbackJson(rollback));
+        }
+        return transition;
     }
 
     private static JSONObject serverJson(Cluster cluster, int index) {
@@ -511,6 +512,9 @@ public final class ClusterJson {
             cj.put("networkMode", ContainerSpec.HOST);
         }
         cj.put("readyTimeout", seconds(spec.readyTimeout()));
+        if (spec.id() != null) {
+            cj.put("id", spec.id());
+        }
         return cj;
     }
 

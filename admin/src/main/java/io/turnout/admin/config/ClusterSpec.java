@@ -48,9 +48,30 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
                 percentageTransitionPerRequest, mirrorUnsafeMethods, rollback);
     }
 
-    /** The given uuid, or a new random one. */
-    public String uuidOrNew() {
-        return uuid != null ? uuid : newUuid();
+    /**
+     * The same cluster with each container's Docker id, in container order, as they were started
+     * ({@link ContainerSpec#id}).
+     */
+    public ClusterSpec withContainerIds(List<String> ids) {
+        if (ids.size() != containers.size()) {
+            throw new IllegalArgumentException(ids.size() + " container ids for " + containers.size() + " containers");
+        }
+        List<ContainerSpec> started = new ArrayList<>(containers.size());
+        for (int i = 0; i < containers.size(); i++) {
+            started.add(containers.get(i).withId(ids.get(i)));
+        }
+        return new ClusterSpec(uuid, version, servers, started, mode, sessionTimeoutSeconds,
+                percentageTransitionPerRequest, mirrorUnsafeMethods, rollback);
+    }
+
+    /** Whether any container records the Docker id of a container started for it earlier. */
+    public boolean hasContainerIds() {
+        for (ContainerSpec c : containers) {
+            if (c.id() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The engine cluster of a spec with servers only; see {@link #toCluster(String, List)}. */

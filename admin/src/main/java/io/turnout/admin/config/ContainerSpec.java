@@ -17,9 +17,12 @@ import java.util.Objects;
  * @param name         the container name, or {@code null} to let Docker choose
  * @param networkMode  {@link #HOST} or {@link #DEFAULT}
  * @param readyTimeout how long to wait for {@code portToProxy} to accept connections
+ * @param id           the Docker id of the container running this entry once it has started, else
+ *                     {@code null}; read-only in the API, recorded in the state file so that a
+ *                     restart adopts the running container instead of starting another (SPEC §6)
  */
 public record ContainerSpec(String image, String tag, int portToProxy, List<String> environment, List<String> cmd,
-        String name, String networkMode, Duration readyTimeout) {
+        String name, String networkMode, Duration readyTimeout, String id) {
     public static final String DEFAULT_TAG = "latest";
     public static final String HOST = "host";
     public static final String DEFAULT = "default";
@@ -38,6 +41,17 @@ public record ContainerSpec(String image, String tag, int portToProxy, List<Stri
             throw new IllegalArgumentException("networkMode must be host or default, was " + networkMode);
         }
         readyTimeout = readyTimeout == null ? DEFAULT_READY_TIMEOUT : readyTimeout;
+    }
+
+    /** An entry as a user gives it: not started yet, so without a container id. */
+    public ContainerSpec(String image, String tag, int portToProxy, List<String> environment, List<String> cmd,
+            String name, String networkMode, Duration readyTimeout) {
+        this(image, tag, portToProxy, environment, cmd, name, networkMode, readyTimeout, null);
+    }
+
+    /** The same entry, run by the container {@code containerId}. */
+    public ContainerSpec withId(String containerId) {
+        return new ContainerSpec(image, tag, portToProxy, environment, cmd, name, networkMode, readyTimeout, containerId);
     }
 
     /** {@code image:tag}, as Docker's create and pull calls take it. */

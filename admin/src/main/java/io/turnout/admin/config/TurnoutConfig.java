@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param proxy         the {@code proxy} block, with the global {@code rollback} block inside
  * @param configService the admin API's address and token
  * @param dockerHost    the {@code dockerHost} block, or {@code null} when absent; see
- *                      {@link DockerHostSpec#resolve}
+ *                      {@code DockerProvisioner.forHost}
  * @param stateFile     SPEC §5, or {@code null}
  * @param clusters      the clusters to load at start, in the order the file gives them
  */

@@ -127,18 +127,6 @@ class ConfigLoaderTest {
         assertEquals(new DockerHostSpec(null, "10.0.0.2", 2375, false), c.dockerHost());
     }
 
-    @Test
-    void dockerHostResolvesFromConfigThenEnvironmentThenDefaultSocket() {
-        DockerHostSpec configured = new DockerHostSpec(null, "10.0.0.2", 2376, false);
-        assertEquals(configured, DockerHostSpec.resolve(configured, "unix:///x.sock"));
-        assertEquals(new DockerHostSpec("/x.sock", null, 0, false), DockerHostSpec.resolve(null, "unix:///x.sock"));
-        assertEquals(new DockerHostSpec(null, "docker", 2376, true),
-                DockerHostSpec.resolve(new DockerHostSpec(null, null, 0, true), "tcp://docker:2376"));
-        assertEquals(new DockerHostSpec("/var/run/docker.sock", null, 0, false), DockerHostSpec.resolve(null, null));
-        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> DockerHostSpec.resolve(null, "ssh://x"));
-        assertTrue(e.getMessage().startsWith("DOCKER_HOST: must be unix:///path or tcp://host:port"), e.getMessage());
-    }
-
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             missing proxy.port        | {`proxy`: {}, `configService`: {`port`: 9090}}                          | proxy.port: required

@@ -63,7 +63,12 @@ public final class HealthMonitor implements AutoCloseable {
     public void onSuccess(Cluster cluster, Server server) {
         server.health().onSuccess();
         if (isRollbackCandidate(cluster)) {
-            cluster.state().outcomes(policyOf(cluster).window()).record(false);
+            RollbackPolicy policy = policyOf(cluster);
+            OutcomeWindow window = cluster.state().outcomes(policy.window());
+            // A success cannot raise the failure share, except by completing the first window.
+            if (window.record(false) == window.size()) {
+                rollbackIfReached(cluster, policy, window);
+            }
         }
     }
 
@@ -81,11 +86,15 @@ public final class HealthMonitor implements AutoCloseable {
         if (isRollbackCandidate(cluster)) {
             OutcomeWindow window = cluster.state().outcomes(policy.window());
             window.record(true);
-            if (window.reaches(policy.failureRatio())) {
-                String why = "failure ratio " + window.failures() + "/" + window.size() + " reached "
-                        + policy.failureRatio();
-                writer.submit(snapshot -> rollback(snapshot, cluster.uuid(), why));
-            }
+            rollbackIfReached(cluster, policy, window);
+        }
+    }
+
+    private void rollbackIfReached(Cluster cluster, RollbackPolicy policy, OutcomeWindow window) {
+        if (window.reaches(policy.failureRatio())) {
+            String why = "failure ratio " + window.failures() + "/" + window.size() + " reached "
+                    + policy.failureRatio();
+            writer.submit(snapshot -> rollback(snapshot, cluster.uuid(), why));
         }
     }
 

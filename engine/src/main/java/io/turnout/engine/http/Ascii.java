@@ -62,26 +62,28 @@ final class Ascii {
         return true;
     }
 
-    /** Whether the value bytes [start, end) hold {@code token} as one comma-separated element. */
-    static boolean containsToken(ByteBuffer buf, int start, int end, byte[] lowerToken) {
-        int i = start;
-        while (i < end) {
-            while (i < end && (buf.get(i) == SP || buf.get(i) == HTAB || buf.get(i) == ',')) {
-                i++;
-            }
-            int tokenStart = i;
-            while (i < end && buf.get(i) != ',') {
-                i++;
-            }
-            int tokenEnd = i;
-            while (tokenEnd > tokenStart && (buf.get(tokenEnd - 1) == SP || buf.get(tokenEnd - 1) == HTAB)) {
-                tokenEnd--;
-            }
-            if (equalsIgnoreCase(buf, tokenStart, tokenEnd, lowerToken)) {
-                return true;
-            }
+    /** The start of the next element of a comma-separated list at or after {@code i} (RFC 9110 §5.6.1). */
+    static int elementStart(ByteBuffer buf, int i, int to) {
+        while (i < to && (buf.get(i) == SP || buf.get(i) == HTAB || buf.get(i) == ',')) {
+            i++;
         }
-        return false;
+        return i;
+    }
+
+    /** The index of the comma ending the list element that starts at {@code i}, or {@code to}. */
+    static int elementEnd(ByteBuffer buf, int i, int to) {
+        while (i < to && buf.get(i) != ',') {
+            i++;
+        }
+        return i;
+    }
+
+    /** {@code to} moved back over trailing blanks, but not before {@code from}. */
+    static int trimEnd(ByteBuffer buf, int from, int to) {
+        while (to > from && (buf.get(to - 1) == SP || buf.get(to - 1) == HTAB)) {
+            to--;
+        }
+        return to;
     }
 
     static byte[] bytes(String s) {

@@ -1,6 +1,7 @@
 package io.turnout.engine.http;
 
 import java.nio.ByteBuffer;
+import java.util.zip.Checksum;
 
 /**
  * Follows a chunked body (RFC 9112 §7.1) as its bytes pass through the proxy, to find where the
@@ -17,7 +18,7 @@ public final class ChunkScanner {
     private static final int MAX_LINE = 8 * 1024;
 
     private enum State {
-        SIZE, SIZE_EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF,
+        SIZE, SIZE_BLANK, SIZE_EXTENSION, EXTENSION_QUOTED, EXTENSION_ESCAPE, SIZE_LF, DATA, DATA_CR, DATA_LF,
         TRAILER_START, TRAILER_LINE, TRAILER_LF, FINAL_LF, DONE
     }
 
@@ -25,8 +26,18 @@ public final class ChunkScanner {
     private long chunkRemaining;
     private int digits;
     private int lineLength;
+    private Checksum dataChecksum;
+
+    /**
+     * Also feeds the chunk data (not the framing) to {@code checksum} as it passes, so two bodies
+     * chunked differently compare equal when their content is. {@code null} turns it off.
+     */
+    public void checksumData(Checksum checksum) {
+        this.dataChecksum = checksum;
+    }
 
     public void reset() {
+        dataChecksum = null;
         state = State.SIZE;
         chunkRemaining = 0;
         digits = 0;
@@ -49,6 +60,9 @@ public final class ChunkScanner {
                 case DATA -> {
                     // The body itself is skipped in one step; only framing bytes are examined.
                     long skip = Math.min(chunkRemaining, to - i);
+                    if (dataChecksum != null) {
+                        Checksums.update(dataChecksum, buf, i, i + (int) skip);
+                    }
                     i += (int) skip;
                     chunkRemaining -= skip;
                     if (chunkRemaining == 0) {
@@ -65,21 +79,51 @@ public final class ChunkScanner {
                         chunkRemaining = (chunkRemaining << 4) | hex;
                     } else if (digits == 0) {
                         return ERROR;
-                    } else if (b == ';' || b == ' ' || b == '\t') {
+                    } else if (b == ';') {
                         state = State.SIZE_EXTENSION;
                         lineLength = 0;
+                    } else if (b == ' ' || b == '\t') {
+                        state = State.SIZE_BLANK; // BWS, then only ';' or CRLF (RFC 9112 §7.1.1)
                     } else if (b == '\r') {
                         state = State.SIZE_LF;
                     } else {
                         return ERROR;
                     }
                 }
-                case SIZE_EXTENSION -> {
+                case SIZE_BLANK -> {
                     int b = buf.get(i++);
-                    if (b == '\r') {
+                    if (b == ';') {
+                        state = State.SIZE_EXTENSION;
+                        lineLength = 0;
+                    } else if (b == '\r') {
                         state = State.SIZE_LF;
-                    } else if (b == '\n' || (b < 0x20 && b != '\t') || b == 0x7f || ++lineLength > MAX_LINE) {
+                    } else if (b != ' ' && b != '\t') {
                         return ERROR;
+                    }
+                }
+                case SIZE_EXTENSION, EXTENSION_QUOTED, EXTENSION_ESCAPE -> {
+                    int b = buf.get(i++);
+                    if (b == '\n' || (b < 0x20 && b != '\t' && b != '\r') || b == 0x7f || ++lineLength > MAX_LINE) {
+                        return ERROR;
+                    }
+                    if (state == State.EXTENSION_ESCAPE) {
+                        if (b == '\r') {
+                            return ERROR;
+                        }
+                        state = State.EXTENSION_QUOTED;
+                    } else if (state == State.EXTENSION_QUOTED) {
+                        if (b == '\r') {
+                            return ERROR; // a quoted-string may not hide the line end
+                        }
+                        if (b == '"') {
+                            state = State.SIZE_EXTENSION;
+                        } else if (b == '\\') {
+                            state = State.EXTENSION_ESCAPE;
+                        }
+                    } else if (b == '\r') {
+                        state = State.SIZE_LF;
+                    } else if (b == '"') {
+                        state = State.EXTENSION_QUOTED;
                     }
                 }
                 case SIZE_LF -> {

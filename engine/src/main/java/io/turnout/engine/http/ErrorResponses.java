@@ -14,6 +14,7 @@ public final class ErrorResponses {
         define(400, "Bad Request", "Bad request: the request is malformed or its framing is ambiguous.");
         define(405, "Method Not Allowed", "Method not allowed: this proxy does not open CONNECT tunnels.");
         define(408, "Request Timeout", "Request timeout: the request head did not arrive in time.");
+        define(414, "URI Too Long", "URI too long: the request line exceeds the proxy's head limit.");
         define(431, "Request Header Fields Too Large", "Request header fields too large.");
         define(501, "Not Implemented", "Not implemented: only the chunked transfer coding is supported.");
         define(502, "Bad Gateway", "Bad gateway: no upstream server gave a valid response.");

@@ -59,6 +59,9 @@ public abstract class HttpHead {
     protected final byte[] kind = new byte[MAX_HEADERS];
 
     protected long contentLength;
+    /** Content-Length field lines, and whether one held a list: then it is rewritten as one value. */
+    protected int contentLengthLines;
+    protected boolean contentLengthList;
     protected boolean hasTransferEncoding;
     protected boolean chunked;
     protected boolean connectionClose;
@@ -76,6 +79,8 @@ public abstract class HttpHead {
         scanFrom = -1;
         headerCount = 0;
         contentLength = -1;
+        contentLengthLines = 0;
+        contentLengthList = false;
         hasTransferEncoding = false;
         chunked = false;
         connectionClose = false;
@@ -241,6 +246,8 @@ public abstract class HttpHead {
                     return malformed(); // RFC 9112 §6.3: differing lengths are unrecoverable
                 }
                 contentLength = value;
+                contentLengthLines++;
+                contentLengthList |= contains(valueStart[h], valueEnd[h], (byte) ',');
             }
             case TRANSFER_ENCODING -> {
                 if (hasTransferEncoding) {
@@ -249,6 +256,8 @@ public abstract class HttpHead {
                 hasTransferEncoding = true;
                 if (onlyCodingIsChunked(valueStart[h], valueEnd[h])) {
                     chunked = true;
+                } else if (chunkedCount(valueStart[h], valueEnd[h]) > 1) {
+                    return malformed(); // RFC 9112 §6.1: chunked MUST NOT be applied twice
                 } else {
                     return otherCodings(lastCodingIsChunked(valueStart[h], valueEnd[h]));
                 }
@@ -307,6 +316,15 @@ public abstract class HttpHead {
 
     private static final byte[] CHUNKED = Ascii.bytes("chunked");
 
+    private boolean contains(int from, int to, byte b) {
+        for (int i = from; i < to; i++) {
+            if (buf.get(i) == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     protected final boolean lastCodingIsChunked(int from, int to) {
         int i = to;
         while (i > from && buf.get(i - 1) != ',') {
@@ -319,27 +337,30 @@ public abstract class HttpHead {
         return Ascii.equalsIgnoreCase(buf, s, to, CHUNKED);
     }
 
+    private int chunkedCount(int from, int to) {
+        int count = 0;
+        int i = Ascii.elementStart(buf, from, to);
+        while (i < to) {
+            int comma = Ascii.elementEnd(buf, i, to);
+            if (Ascii.equalsIgnoreCase(buf, i, Ascii.trimEnd(buf, i, comma), CHUNKED)) {
+                count++;
+            }
+            i = Ascii.elementStart(buf, comma, to);
+        }
+        return count;
+    }
+
     private boolean onlyCodingIsChunked(int from, int to) {
         return Ascii.equalsIgnoreCase(buf, from, to, CHUNKED);
     }
 
     private void parseConnection(int from, int to) {
-        int i = from;
+        int i = Ascii.elementStart(buf, from, to);
         while (i < to) {
-            while (i < to && (buf.get(i) == Ascii.SP || buf.get(i) == Ascii.HTAB || buf.get(i) == ',')) {
-                i++;
-            }
+            int comma = Ascii.elementEnd(buf, i, to);
             int ts = i;
-            while (i < to && buf.get(i) != ',') {
-                i++;
-            }
-            int te = i;
-            while (te > ts && (buf.get(te - 1) == Ascii.SP || buf.get(te - 1) == Ascii.HTAB)) {
-                te--;
-            }
-            if (te == ts) {
-                continue;
-            }
+            int te = Ascii.trimEnd(buf, i, comma);
+            i = Ascii.elementStart(buf, comma, to);
             if (Ascii.equalsIgnoreCase(buf, ts, te, CLOSE)) {
                 connectionClose = true;
             } else if (Ascii.equalsIgnoreCase(buf, ts, te, KEEP_ALIVE_TOKEN)) {

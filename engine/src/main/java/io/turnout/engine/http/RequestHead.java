@@ -34,6 +34,23 @@ public final class RequestHead extends HttpHead {
     private static final byte[] XFH = Ascii.bytes("X-Forwarded-Host: ");
     private static final byte[] CONNECTION_UPGRADE = Ascii.bytes("Connection: upgrade\r\n");
     private static final byte[] CRLF = Ascii.bytes("\r\n");
+    private static final byte[] CONTENT_LENGTH_PREFIX = Ascii.bytes("Content-Length: ");
+
+    private int firstContentLength() {
+        for (int h = 0; h < headerCount; h++) {
+            if (kind[h] == CONTENT_LENGTH) {
+                return h;
+            }
+        }
+        return -1;
+    }
+
+    private static void putDecimal(ByteBuffer out, long value) {
+        if (value >= 10) {
+            putDecimal(out, value / 10);
+        }
+        out.put((byte) ('0' + value % 10));
+    }
 
     private Method method;
     private int targetStart;
@@ -77,8 +94,8 @@ public final class RequestHead extends HttpHead {
         int sp2 = targetStart;
         while (sp2 < to && buf.get(sp2) != Ascii.SP) {
             int b = buf.get(sp2) & 0xff;
-            if (b < 0x21 || b == 0x7f) {
-                return 400; // control characters in the target
+            if (b < 0x21 || b >= 0x7f || b == '#') {
+                return 400; // controls, non-ASCII and fragments have no place in a target (RFC 9112 §3.2)
             }
             sp2++;
         }
@@ -91,12 +108,80 @@ public final class RequestHead extends HttpHead {
             return isHttpVersion(version, to) ? 505 : 400;
         }
         byte minor = buf.get(version + 7);
-        if (minor == '1') {
-            http11 = true;
+        if (minor >= '1' && minor <= '9') {
+            http11 = true; // RFC 9110 §2.5: a higher 1.x is processed as the highest we speak
         } else if (minor != '0') {
-            return 505;
+            return 400;
         }
-        return HttpStatus.OK;
+        return validTargetForm() ? HttpStatus.OK : 400;
+    }
+
+    /**
+     * RFC 9112 §3.2: origin-form starts with '/', absolute-form with a scheme, and the asterisk
+     * form is for OPTIONS only.
+     */
+    private boolean validTargetForm() {
+        if (method == Method.CONNECT) {
+            return true; // authority-form; refused with 405 once the head is read
+        }
+        byte first = buf.get(targetStart);
+        if (first == '/') {
+            return true;
+        }
+        if (first == '*') {
+            return targetEnd - targetStart == 1 && method == Method.OPTIONS;
+        }
+        return absoluteAuthorityStart() >= 0;
+    }
+
+    private static final byte[] HTTP_SCHEME = Ascii.bytes("http://");
+    private static final byte[] HTTPS_SCHEME = Ascii.bytes("https://");
+
+    /** Where the authority of an absolute-form target starts, or -1 when it is not absolute-form. */
+    private int absoluteAuthorityStart() {
+        if (Ascii.equalsIgnoreCase(buf, targetStart, Math.min(targetEnd, targetStart + 7), HTTP_SCHEME)) {
+            return targetStart + 7;
+        }
+        if (Ascii.equalsIgnoreCase(buf, targetStart, Math.min(targetEnd, targetStart + 8), HTTPS_SCHEME)) {
+            return targetStart + 8;
+        }
+        return -1;
+    }
+
+    /** RFC 9112 §3.2: Host = uri-host [ ":" port ]; no spaces, userinfo, paths or lists. */
+    private boolean validHost(int from, int to) {
+        for (int i = from; i < to; i++) {
+            int b = buf.get(i) & 0xff;
+            if (b <= 0x20 || b >= 0x7f || b == '/' || b == '?' || b == '#' || b == '@' || b == ','
+                    || b == '"' || b == '<' || b == '>' || b == '\\' || b == '^' || b == '`' || b == '{'
+                    || b == '|' || b == '}') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9112 §3.2.2: with an absolute-form target, its authority must be the Host. */
+    private boolean authorityMatchesHost() {
+        int authority = absoluteAuthorityStart();
+        if (authority < 0 || hostHeader < 0) {
+            return true;
+        }
+        int end = authority;
+        while (end < targetEnd && buf.get(end) != '/' && buf.get(end) != '?') {
+            end++;
+        }
+        int hs = valueStart[hostHeader];
+        int he = valueEnd[hostHeader];
+        if (end - authority != he - hs) {
+            return false;
+        }
+        for (int i = 0; i < he - hs; i++) {
+            if (Ascii.lower(buf.get(authority + i)) != Ascii.lower(buf.get(hs + i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean isHttpVersion(int from, int to) {
@@ -167,6 +252,9 @@ public final class RequestHead extends HttpHead {
         }
         if (hostCount > 1 || (http11 && hostCount == 0)) {
             return 400; // RFC 9112 §3.2
+        }
+        if (hostHeader >= 0 && (!validHost(valueStart[hostHeader], valueEnd[hostHeader]) || !authorityMatchesHost())) {
+            return 400;
         }
         if (method == Method.CONNECT) {
             return 405; // a reverse proxy does not open tunnels to arbitrary hosts
@@ -249,6 +337,15 @@ public final class RequestHead extends HttpHead {
                 continue;
             }
             if (isHopByHop(h) && !(upgrade && k == UPGRADE)) {
+                continue;
+            }
+            if (k == CONTENT_LENGTH && (contentLengthLines > 1 || contentLengthList)) {
+                // RFC 9110 §8.6: duplicates of one valid length are forwarded as a single value.
+                if (h == firstContentLength()) {
+                    out.put(CONTENT_LENGTH_PREFIX);
+                    putDecimal(out, contentLength);
+                    out.put(CRLF);
+                }
                 continue;
             }
             copyHeaderLine(out, h);

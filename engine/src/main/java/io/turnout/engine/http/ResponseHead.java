@@ -72,6 +72,25 @@ public final class ResponseHead extends HttpHead {
         return 502;
     }
 
+    private static final byte[] CONTENT_TYPE = Ascii.bytes("content-type");
+
+    /**
+     * A hash of the Content-Type value, ignoring case, or 0 when there is none. CONCURRENT
+     * compares the two versions' answers with it without decoding the header.
+     */
+    public long contentTypeHash() {
+        for (int h = 0; h < headerCount; h++) {
+            if (Ascii.equalsIgnoreCase(buf, lineStart[h], nameEnd[h], CONTENT_TYPE)) {
+                long hash = 0xcbf29ce484222325L;
+                for (int i = valueStart[h]; i < valueEnd[h]; i++) {
+                    hash = (hash ^ Ascii.lower(buf.get(i))) * 0x100000001b3L;
+                }
+                return hash;
+            }
+        }
+        return 0;
+    }
+
     public int status() {
         return status;
     }

@@ -43,6 +43,19 @@ public final class BufferPool {
         return buffer;
     }
 
+    /**
+     * A buffer to start a new exchange with, only when {@code reserve} buffers are available in
+     * all, so the exchange can get the rest of what it needs. Otherwise {@code null}: the caller
+     * pauses instead of starting work it could not finish.
+     */
+    public ByteBuffer acquireReserving(int reserve) {
+        if (free.size() + (maxBuffers - allocated.get()) < reserve) {
+            exhausted.lazySet(exhausted.get() + 1);
+            return null;
+        }
+        return acquire();
+    }
+
     /** Returns a buffer; it must not be used afterwards. Passing {@code null} does nothing. */
     public void release(ByteBuffer buffer) {
         if (buffer == null) {

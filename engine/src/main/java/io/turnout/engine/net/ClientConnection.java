@@ -2,6 +2,7 @@ package io.turnout.engine.net;
 
 import io.turnout.engine.ProxySettings;
 import io.turnout.engine.http.ChunkScanner;
+import io.turnout.engine.http.Checksums;
 import io.turnout.engine.http.ErrorResponses;
 import io.turnout.engine.http.HttpStatus;
 import io.turnout.engine.http.RequestHead;
@@ -20,6 +21,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
 
 /**
  * One client connection and the exchange (request and response) it is in, HAProxy style: the
@@ -36,7 +38,7 @@ import java.nio.charset.StandardCharsets;
  * and {@code [position, sendEnd)} the bytes already framed as part of the current message and
  * waiting to be written to the peer.
  */
-final class ClientConnection extends Timed implements IoHandler {
+final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
 
     private enum ResponsePhase { HEAD, BODY, DONE }
@@ -52,15 +54,24 @@ final class ClientConnection extends Timed implements IoHandler {
     }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /** Client input, request head out, upstream input, response head out. */
+    private static final int BUFFERS_PER_EXCHANGE = 4;
+    /**
+     * A safe request's response with a Content-Length up to this is held until its body is in,
+     * so a server that dies between its head and its body is retried instead of showing the
+     * client a truncated response (SPEC §3: retry while no response byte reached the client).
+     */
+    private static final int HOLD_BODY_LIMIT = 16 * 1024;
 
     private final SelectorLoop loop;
     private final ProxyContext context;
     private final ProxySettings settings;
     private final BufferPool buffers;
     private final SocketChannel channel;
+    private final long idleTimeoutNanos;
     private final byte[] clientAddress;
     private final RequestHead request = new RequestHead();
-    private final ResponseHead response = new ResponseHead();
+    private ResponseHead response = new ResponseHead();
     private final ChunkScanner requestChunks = new ChunkScanner();
     private final ChunkScanner responseChunks = new ChunkScanner();
     private final RouteDecision route = new RouteDecision();
@@ -70,6 +81,8 @@ final class ClientConnection extends Timed implements IoHandler {
     private SelectionKey key;
     private int clientInterest = -1;
     private Phase phase = Phase.READ_HEAD;
+    /** Reading is paused until the buffer pool has a buffer again. */
+    private boolean awaitingBuffer;
 
     private ByteBuffer in;
     private int inSendEnd;
@@ -102,9 +115,18 @@ final class ClientConnection extends Timed implements IoHandler {
     private ResponsePhase responsePhase;
     private ResponseHead.BodyKind responseKind;
     private long responseRemaining;
+    /** A response byte reached the client: from now on nothing can be retried. */
     private boolean responseStarted;
+    /** The rewritten head waits for a small body (see {@link #HOLD_BODY_LIMIT}). */
+    private boolean holdingHead;
     private boolean upstreamReusable;
     private boolean closeAfterResponse;
+
+    // CONCURRENT: the same request to the previous version, and what is needed to compare.
+    private ShadowExchange shadow;
+    private ShadowExchange comparing;
+    private CRC32C bodyChecksum;
+    private long bodyBytes;
 
     // Tunnel (after 101) half-closes.
     private boolean clientEof;
@@ -116,6 +138,7 @@ final class ClientConnection extends Timed implements IoHandler {
         this.settings = context.settings();
         this.buffers = loop.buffers();
         this.channel = channel;
+        this.idleTimeoutNanos = settings.idleTimeout().toNanos();
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
     }
@@ -144,7 +167,8 @@ final class ClientConnection extends Timed implements IoHandler {
         updateInterest();
     }
 
-    void onUpstreamReady(UpstreamConnection from, int ready) {
+    @Override
+    public void onUpstreamReady(UpstreamConnection from, int ready) {
         if (from != upstream) {
             from.close(); // a connection this exchange already gave up on
             return;
@@ -169,6 +193,12 @@ final class ClientConnection extends Timed implements IoHandler {
 
     @Override
     void onTimeout(long now) {
+        if (awaitingBuffer) {
+            awaitingBuffer = false; // read interest comes back; the read retries the pool
+            deadline = now + idleTimeoutNanos;
+            updateInterest();
+            return;
+        }
         switch (phase) {
             case READ_HEAD -> {
                 if (in != null && in.hasRemaining()) {
@@ -183,7 +213,8 @@ final class ClientConnection extends Timed implements IoHandler {
         updateInterest();
     }
 
-    void onUpstreamTimeout(UpstreamConnection from) {
+    @Override
+    public void onUpstreamTimeout(UpstreamConnection from) {
         if (from != upstream) {
             from.close();
             return;
@@ -192,6 +223,8 @@ final class ClientConnection extends Timed implements IoHandler {
             upstreamFailed(Failure.CONNECT_TIMEOUT);
         } else if (responsePhase == ResponsePhase.HEAD) {
             upstreamFailed(Failure.RESPONSE_TIMEOUT);
+        } else if (!responseStarted) {
+            upstreamFailed(Failure.RESET); // stalled before a byte reached the client
         } else {
             abort(); // the upstream stalled mid-body: the client can only see the connection end
         }
@@ -224,9 +257,12 @@ final class ClientConnection extends Timed implements IoHandler {
     /** Reads what the client sent into {@code in}. Returns false when nothing more can happen now. */
     private boolean readClient() {
         if (in == null) {
-            in = buffers.acquire();
+            in = buffers.acquireReserving(BUFFERS_PER_EXCHANGE);
             if (in == null) {
-                respondError(503);
+                // Every buffer is in use: stop reading this client and try again at the next
+                // sweep, instead of allocating beyond the pool's bound.
+                awaitingBuffer = true;
+                deadline = System.nanoTime();
                 return false;
             }
             in.flip();
@@ -266,8 +302,10 @@ final class ClientConnection extends Timed implements IoHandler {
             clientEof = true;
             flushToUpstream();
             closeTunnelIfDone();
+        } else if (phase == Phase.EXCHANGE && requestFramed) {
+            clientEof = true; // a half-close after a whole request still gets its response
         } else {
-            abort(); // between requests this is the normal end; mid-exchange the client gave up
+            abort(); // between requests this is the normal end; mid-body the client gave up
         }
     }
 
@@ -280,12 +318,12 @@ final class ClientConnection extends Timed implements IoHandler {
         int end = request.findEnd(in);
         if (end < 0) {
             if (in.remaining() >= settings.maxHeadBytes()) {
-                respondError(431);
+                respondError(tooLargeStatus());
             }
             return;
         }
         if (end - in.position() > settings.maxHeadBytes()) {
-            respondError(431);
+            respondError(tooLargeStatus());
             return;
         }
         int status = request.parse(in, end);
@@ -294,6 +332,17 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         startExchange(end);
+    }
+
+    /** 414 when the request line alone does not fit (RFC 9112 §3), else 431. */
+    private int tooLargeStatus() {
+        int limit = Math.min(in.limit(), in.position() + settings.maxHeadBytes());
+        for (int i = in.position(); i < limit; i++) {
+            if (in.get(i) == '\n') {
+                return 431;
+            }
+        }
+        return 414;
     }
 
     /** RFC 9112 §2.2: a server should ignore empty lines received before a request line. */
@@ -340,8 +389,68 @@ final class ClientConnection extends Timed implements IoHandler {
         sends = 0;
         resetRequestFraming();
         resetResponse();
-        cursor.begin(route.primary(), route.fallback(), loop.nextRoundRobin());
+        Cluster fallback = route.fallback();
+        if (route.shadow() != null && startShadow(headEnd)) {
+            fallback = null; // if L fails, P's answer is already on its way
+        }
+        cursor.begin(route.primary(), fallback, loop.nextRoundRobin());
         connectNext();
+    }
+
+    /** CONCURRENT: asks P too, when the whole request (head and body) is at hand to copy. */
+    private boolean startShadow(int headEnd) {
+        shadow = null;
+        if (requestChunked || in.limit() - headEnd < requestBodyLength) {
+            return false; // a streamed body is sent to L only
+        }
+        ShadowExchange started = new ShadowExchange(loop, this, route.newest(), route.shadow(), headRequest);
+        if (!started.start(requestHeadOut, in, headEnd, headEnd + (int) requestBodyLength)) {
+            return false;
+        }
+        shadow = started;
+        return true;
+    }
+
+    private boolean shadowCanAnswer() {
+        return shadow != null && shadow.isAlive() && !responseStarted;
+    }
+
+    /** L failed before answering: the client gets P's answer from the shadow. */
+    private void promoteShadow() {
+        closeUpstream();
+        buffers.release(upIn);
+        upIn = null;
+        upInSendEnd = 0;
+        shadow.promoteWhenReady();
+    }
+
+    /** Called by the shadow when its head is here and L has failed: P answers the client. */
+    void adoptShadow(ShadowExchange adopted) {
+        shadow = null;
+        upstream = adopted.takeUpstream();
+        upstream.owner = this;
+        upIn = adopted.takeBuffer();
+        response = adopted.swapResponse(response);
+        servingCluster = adopted.cluster();
+        upInSendEnd = upIn.position();
+        // The shadow sent the whole request; the client's buffer moves past it.
+        in.position(replayFrom + (int) requestBodyLength);
+        inSendEnd = in.position();
+        requestFramed = true;
+        requestSent = true;
+        if (acceptFinalHead(adopted.headEnd())) {
+            pumpResponse();
+        }
+        updateInterest();
+    }
+
+    /** The shadow that was to answer failed too. */
+    void onShadowFailed() {
+        shadow = null;
+        if (phase == Phase.EXCHANGE) {
+            respondError(502);
+            updateInterest();
+        }
     }
 
     private void resetRequestFraming() {
@@ -355,6 +464,7 @@ final class ClientConnection extends Timed implements IoHandler {
 
     private void resetResponse() {
         response.reset();
+        holdingHead = false;
         responsePhase = ResponsePhase.HEAD;
         responseStarted = false;
         upstreamReusable = false;
@@ -386,7 +496,11 @@ final class ClientConnection extends Timed implements IoHandler {
             }
             return;
         }
-        respondError(502);
+        if (shadowCanAnswer()) {
+            promoteShadow();
+        } else {
+            respondError(502);
+        }
     }
 
     private void finishConnect() {
@@ -452,40 +566,45 @@ final class ClientConnection extends Timed implements IoHandler {
 
     /** Writes the pending request head and framed body bytes. Returns true when nothing is left. */
     private boolean flushToUpstream() {
-        boolean headPending = requestHeadOut != null && requestHeadOut.hasRemaining();
-        if (!headPending && in.position() >= inSendEnd) {
+        if (!(requestHeadOut != null && requestHeadOut.hasRemaining()) && in.position() >= inSendEnd) {
             upstreamWritePending = false;
             return true;
         }
-        int limit = in.limit();
-        in.limit(inSendEnd);
         try {
-            long written;
-            if (headPending) {
-                gather[0] = requestHeadOut;
-                gather[1] = in;
-                written = upstream.channel.write(gather);
-            } else {
-                written = upstream.channel.write(in);
-            }
-            if (written > 0) {
+            if (writeFramed(upstream.channel, requestHeadOut, in, inSendEnd) > 0) {
                 requestBytesSent = true;
             }
         } catch (IOException e) {
-            in.limit(limit);
             if (phase == Phase.TUNNEL) {
                 abort();
             } else {
                 upstreamFailed(Failure.RESET);
             }
             return false;
+        }
+        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
+        return !upstreamWritePending;
+    }
+
+    /**
+     * Writes what remains of a rewritten {@code head} and the framed bytes
+     * {@code [body.position(), sendEnd)} in one gathering write: one syscall for head and body.
+     */
+    private long writeFramed(SocketChannel to, ByteBuffer head, ByteBuffer body, int sendEnd) throws IOException {
+        int limit = body.limit();
+        body.limit(sendEnd);
+        try {
+            if (head != null && head.hasRemaining()) {
+                gather[0] = head;
+                gather[1] = body;
+                return to.write(gather);
+            }
+            return to.write(body);
         } finally {
+            body.limit(limit);
             gather[0] = null;
             gather[1] = null;
         }
-        in.limit(limit);
-        upstreamWritePending = (requestHeadOut != null && requestHeadOut.hasRemaining()) || in.position() < inSendEnd;
-        return !upstreamWritePending;
     }
 
     // ---- upstream input ---------------------------------------------------------------------------
@@ -529,7 +648,7 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         if (responsePhase == ResponsePhase.BODY) {
-            upstream.deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            upstream.deadline = System.nanoTime() + idleTimeoutNanos;
         }
         pumpResponse();
     }
@@ -550,6 +669,8 @@ final class ClientConnection extends Timed implements IoHandler {
                     if (flushToClient()) {
                         finishExchange();
                     }
+                } else if (!responseStarted) {
+                    upstreamFailed(Failure.RESET); // died before its held body was complete: retry
                 } else {
                     abort(); // truncated: closing is the only honest signal left
                 }
@@ -573,7 +694,8 @@ final class ClientConnection extends Timed implements IoHandler {
                     return;
                 }
             }
-            if (!flushToClient()) {
+            holdingHead = shouldHoldHead();
+            if (holdingHead || !flushToClient()) {
                 return;
             }
             if (responsePhase == ResponsePhase.DONE) {
@@ -592,6 +714,12 @@ final class ClientConnection extends Timed implements IoHandler {
         }
     }
 
+    private boolean shouldHoldHead() {
+        return !responseStarted && safeMethod && responsePhase == ResponsePhase.BODY
+                && responseKind == ResponseHead.BodyKind.LENGTH && response.contentLength() <= HOLD_BODY_LIMIT
+                && upInSendEnd + responseRemaining <= upIn.capacity();
+    }
+
     /** Returns true when a head was consumed (final or interim). */
     private boolean parseResponseHead() {
         int end = response.findEnd(upIn);
@@ -606,23 +734,66 @@ final class ClientConnection extends Timed implements IoHandler {
             upstreamFailed(Failure.BAD_RESPONSE);
             return false;
         }
-        if (!response.isInterim() && response.status() >= 500 && retryAfterServerError()) {
-            return false;
+        if (!response.isInterim() && response.status() >= 500) {
+            if (shadowCanAnswer()) {
+                context.health().onFailure(servingCluster, upstream.server, false, "status " + response.status());
+                servingCluster.state().metrics().onUpstreamFailure();
+                promoteShadow();
+                return false;
+            }
+            if (retryAfterServerError()) {
+                return false;
+            }
         }
+        if (response.isInterim()) {
+            return relayInterimHead(end);
+        }
+        if (shadow != null) {
+            startComparing();
+        }
+        return acceptFinalHead(end);
+    }
+
+    /** 1xx (100-continue) passes through unchanged; the final head follows. */
+    private boolean relayInterimHead(int end) {
         responseHeadOut = buffers.acquire();
         if (responseHeadOut == null) {
             upstreamFailed(Failure.NO_BUFFER);
             return false;
         }
-        if (response.isInterim()) {
-            // 1xx (100-continue) passes through unchanged; the final head follows.
-            response.writeInterimHead(responseHeadOut);
-            responseHeadOut.flip();
-            upIn.position(end);
-            upInSendEnd = end;
-            response.reset();
-            responseStarted = true;
-            return true;
+        response.writeInterimHead(responseHeadOut);
+        responseHeadOut.flip();
+        upIn.position(end);
+        upInSendEnd = end;
+        response.reset();
+        responseStarted = true;
+        return true;
+    }
+
+    /** L answers: P's response, still arriving, is only compared with it from now on. */
+    private void startComparing() {
+        comparing = shadow;
+        shadow = null;
+        comparing.primaryWon(response.status(), response.contentTypeHash());
+        if (bodyChecksum == null) {
+            bodyChecksum = new CRC32C();
+        }
+        bodyChecksum.reset();
+        bodyBytes = 0;
+    }
+
+    /** Rewrites the final head (cookies, Connection) for the client and sets up the body framing. */
+    private boolean acceptFinalHead(int end) {
+        responseHeadOut = buffers.acquire();
+        if (responseHeadOut == null) {
+            upstreamFailed(Failure.NO_BUFFER);
+            return false;
+        }
+        if (response.isSwitchingProtocols() && !upgradeRequested) {
+            // RFC 9110 §15.2.2: a switch nobody asked for; the connection's protocol is unknown now.
+            releaseResponseHead();
+            upstreamFailed(Failure.BAD_RESPONSE);
+            return false;
         }
         upstream.deadline = 0;
         if (response.status() < 500) {
@@ -645,9 +816,11 @@ final class ClientConnection extends Timed implements IoHandler {
         logResponse();
         upIn.position(end);
         upInSendEnd = end;
-        responseStarted = true;
         responseRemaining = response.contentLength();
         responseChunks.reset();
+        if (comparing != null && responseKind == ResponseHead.BodyKind.CHUNKED) {
+            responseChunks.checksumData(bodyChecksum);
+        }
         if (switching) {
             enterTunnel();
         } else {
@@ -670,6 +843,7 @@ final class ClientConnection extends Timed implements IoHandler {
         switch (responseKind) {
             case LENGTH -> {
                 long take = Math.min(responseRemaining, limit - upInSendEnd);
+                compareBody(upInSendEnd, upInSendEnd + (int) take);
                 upInSendEnd += (int) take;
                 responseRemaining -= take;
                 if (responseRemaining == 0) {
@@ -689,43 +863,38 @@ final class ClientConnection extends Timed implements IoHandler {
                     responsePhase = ResponsePhase.DONE;
                 }
             }
-            default -> upInSendEnd = limit;
+            default -> {
+                compareBody(upInSendEnd, limit);
+                upInSendEnd = limit;
+            }
         }
         if (responsePhase == ResponsePhase.DONE && upInSendEnd < limit) {
             upstreamReusable = false; // the upstream sent more than its response: never reuse it
         }
     }
 
+    private void compareBody(int from, int to) {
+        if (comparing != null) {
+            Checksums.update(bodyChecksum, upIn, from, to);
+            bodyBytes += to - from;
+        }
+    }
+
     /** Writes the pending response head and framed body bytes. Returns true when nothing is left. */
     private boolean flushToClient() {
-        boolean headPending = responseHeadOut != null && responseHeadOut.hasRemaining();
-        if (!headPending && (upIn == null || upIn.position() >= upInSendEnd)) {
+        if (!clientOutputPending()) {
             releaseResponseHead();
             return true;
         }
-        int limit = upIn.limit();
-        upIn.limit(upInSendEnd);
         try {
-            long written;
-            if (headPending) {
-                gather[0] = responseHeadOut;
-                gather[1] = upIn;
-                written = channel.write(gather);
-            } else {
-                written = channel.write(upIn);
-            }
-            if (written > 0) {
-                deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+            if (writeFramed(channel, responseHeadOut, upIn, upInSendEnd) > 0) {
+                responseStarted = true;
+                deadline = System.nanoTime() + idleTimeoutNanos;
             }
         } catch (IOException e) {
-            upIn.limit(limit);
             abort();
             return false;
-        } finally {
-            gather[0] = null;
-            gather[1] = null;
         }
-        upIn.limit(limit);
         boolean pending = clientOutputPending();
         if (!pending) {
             releaseResponseHead();
@@ -767,12 +936,24 @@ final class ClientConnection extends Timed implements IoHandler {
             abort();
             return;
         }
+        releaseResponseHead(); // a held head that never went out
+        holdingHead = false;
+        comparing = null;
+        if (shadowCanAnswer() && (failure == Failure.RESPONSE_TIMEOUT || failure == Failure.BAD_RESPONSE)) {
+            promoteShadow();
+            return;
+        }
         switch (failure) {
             case RESPONSE_TIMEOUT -> respondError(504);
             case BAD_RESPONSE -> respondError(502);
             case NO_BUFFER -> respondError(503);
             default -> {
-                if (!retry()) {
+                if (retry()) {
+                    return;
+                }
+                if (shadowCanAnswer()) {
+                    promoteShadow();
+                } else {
                     respondError(502);
                 }
             }
@@ -820,7 +1001,7 @@ final class ClientConnection extends Timed implements IoHandler {
         in.position(replayFrom);
         inSendEnd = replayFrom;
         resetRequestFraming();
-        response.reset();
+        resetResponse();
         connectNext();
     }
 
@@ -850,6 +1031,12 @@ final class ClientConnection extends Timed implements IoHandler {
     // ---- end of an exchange -----------------------------------------------------------------------
 
     private void finishExchange() {
+        if (comparing != null) {
+            // A chunked body's checksum covers its data; its decoded length is not counted.
+            comparing.primaryEnded(bodyChecksum.getValue(),
+                    responseKind == ResponseHead.BodyKind.CHUNKED ? -1 : bodyBytes);
+            comparing = null;
+        }
         if (!requestSent) {
             // The response ended before the request did: the rest of the request cannot be told
             // apart from a next request, so neither connection can carry another exchange.
@@ -871,12 +1058,13 @@ final class ClientConnection extends Timed implements IoHandler {
         buffers.release(requestHeadOut);
         requestHeadOut = null;
         releaseResponseHead();
-        if (closeAfterResponse) {
+        if (closeAfterResponse || clientEof) {
             beginClose();
             return;
         }
         phase = Phase.READ_HEAD;
         request.reset();
+        responseStarted = false; // the next request's errors are answered, not cut
         if (in.hasRemaining()) {
             processHead(); // a pipelined request is already here
         } else {
@@ -895,7 +1083,7 @@ final class ClientConnection extends Timed implements IoHandler {
             close();
             return;
         }
-        deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+        deadline = System.nanoTime() + idleTimeoutNanos;
     }
 
     void onDrain() {
@@ -947,6 +1135,10 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         closeUpstream();
+        if (shadow != null) {
+            shadow.abandon();
+            shadow = null;
+        }
         buffers.release(upIn);
         upIn = null;
         buffers.release(requestHeadOut);
@@ -1021,6 +1213,11 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         phase = Phase.CLOSED;
+        if (shadow != null) {
+            shadow.abandon();
+            shadow = null;
+        }
+        comparing = null; // an answer cut short is not compared
         closeUpstream();
         buffers.release(in);
         in = null;
@@ -1049,13 +1246,19 @@ final class ClientConnection extends Timed implements IoHandler {
         if (phase == Phase.CLOSED) {
             return;
         }
-        boolean clientOut = clientOutputPending();
+        boolean clientOut = clientOutputPending() && !holdingHead;
         boolean upstreamConnected = upstream != null && upstream.state == UpstreamConnection.State.LEASED;
         int client = 0;
         switch (phase) {
-            case READ_HEAD -> client = SelectionKey.OP_READ;
+            case READ_HEAD -> client = awaitingBuffer ? 0 : SelectionKey.OP_READ;
             case EXCHANGE -> {
-                if (upstreamConnected && !requestFramed && !upstreamWritePending) {
+                if (requestFramed) {
+                    // Reading ahead (a pipelined request, or the client's close) keeps the interest
+                    // set as it is between requests: no epoll_ctl per request. Stops when full.
+                    if (!clientEof && !upstreamWritePending && in.position() + in.capacity() > in.limit()) {
+                        client = SelectionKey.OP_READ;
+                    }
+                } else if (upstreamConnected && !upstreamWritePending) {
                     client = SelectionKey.OP_READ;
                 }
             }

@@ -188,8 +188,12 @@ public final class SelectorLoop implements Runnable {
 
     private void acceptAll(ServerSocketChannel server) {
         for (int i = 0; i < MAX_ACCEPTS_PER_WAKEUP; i++) {
-            if (!canAccept()) {
-                // Above maxConnections new clients wait in the kernel's backlog (SPEC limits).
+            // The slot is reserved before accepting, so loops racing for the last one cannot
+            // both take it. Above maxConnections new clients wait in the kernel's backlog.
+            if (draining || context.openClients().incrementAndGet() > context.settings().maxConnections()) {
+                if (!draining) {
+                    context.openClients().decrementAndGet();
+                }
                 acceptKey.interestOps(0);
                 return;
             }
@@ -197,10 +201,12 @@ public final class SelectorLoop implements Runnable {
             try {
                 channel = server.accept();
             } catch (IOException e) {
+                context.openClients().decrementAndGet();
                 Logger.warn("Accept failed: {}", e.getMessage());
                 return;
             }
             if (channel == null) {
+                context.openClients().decrementAndGet();
                 return;
             }
             try {
@@ -209,8 +215,8 @@ public final class SelectorLoop implements Runnable {
                 ClientConnection client = new ClientConnection(this, channel);
                 client.register(selector);
                 clientConnections++;
-                context.openClients().incrementAndGet();
             } catch (IOException e) {
+                context.openClients().decrementAndGet();
                 closeQuietly(channel);
             }
         }

@@ -19,7 +19,7 @@ final class UpstreamConnection extends Timed implements IoHandler {
     private final SelectorLoop loop;
     SelectionKey key;
     State state = State.CONNECTING;
-    ClientConnection owner;
+    UpstreamOwner owner;
     /** Whether this connection has carried a request before (a reused connection may be stale). */
     boolean reused;
     private int interest = -1;
@@ -31,7 +31,7 @@ final class UpstreamConnection extends Timed implements IoHandler {
     }
 
     /** Opens a non-blocking connection; the owner hears of completion through OP_CONNECT. */
-    static UpstreamConnection open(SelectorLoop loop, Server server, ClientConnection owner) throws IOException {
+    static UpstreamConnection open(SelectorLoop loop, Server server, UpstreamOwner owner) throws IOException {
         SocketChannel channel = SocketChannel.open();
         UpstreamConnection upstream = new UpstreamConnection(loop, server, channel);
         upstream.owner = owner;

@@ -24,7 +24,7 @@ final class UpstreamPool {
     }
 
     /** An idle connection to {@code server}, most recently used first, or {@code null}. */
-    UpstreamConnection lease(Server server, ClientConnection owner) {
+    UpstreamConnection lease(Server server, UpstreamOwner owner) {
         ArrayDeque<UpstreamConnection> connections = idle.get(server);
         if (connections == null) {
             return null;

@@ -53,8 +53,9 @@ public final class Router {
 
     private void routeGradual(ClusterSnapshot snapshot, RequestHead request, Cluster newest, Cluster previous,
                               RouteDecision out) {
-        double counter = newest.state().transitionCounter(newest.percentagePerRequest());
+        // The request counts itself first: the k-th request after the upgrade sees counter k * p.
         newest.state().countGradualRequest(newest.percentagePerRequest());
+        double counter = newest.state().transitionCounter(newest.percentagePerRequest());
         long cookie = request.findCookie(TRANSITION);
         int bucket;
         if (cookie >= 0 && (int) cookie - (int) (cookie >>> 32) == RouteDecision.UUID_LENGTH) {

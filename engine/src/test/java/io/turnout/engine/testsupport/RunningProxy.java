@@ -82,6 +82,14 @@ public final class RunningProxy implements AutoCloseable {
         return addCluster(Cluster.builder(UUID.randomUUID().toString(), version).servers(servers));
     }
 
+    /**
+     * Waits until every mutation already queued (an ejection or rollback the data path asked for
+     * before answering) is published: the writer applies its queue in order.
+     */
+    public void settle() {
+        writer.submit(s -> s).join();
+    }
+
     public void removeCluster(String uuid) {
         writer.submit(s -> s.without(uuid)).join();
     }

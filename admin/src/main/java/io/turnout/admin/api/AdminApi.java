@@ -1,0 +1,156 @@
+package io.turnout.admin.api;
+
+import com.alibaba.fastjson2.JSON;
+import com.alibaba.fastjson2.JSONArray;
+import com.alibaba.fastjson2.JSONObject;
+import com.alibaba.fastjson2.JSONWriter;
+import io.turnout.admin.config.ClusterJson;
+import io.turnout.admin.config.ClusterSpec;
+import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.engine.health.Event;
+import io.turnout.engine.health.EventLog;
+import io.turnout.engine.route.Cluster;
+import io.turnout.engine.route.Server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The endpoints of SPEC §4. Handlers run on the admin selector thread and never block: PUT and
+ * DELETE answer when the snapshot writer's future completes (after publication), and PUT of a
+ * Docker-managed cluster first waits for its containers without holding the loop.
+ */
+public final class AdminApi implements AdminHandler {
+    public static final String CLUSTERS = "/configuration/cluster";
+
+    /** {@code GET /events} answers at most this many, newest first (SPEC §4: bounded). */
+    public static final int EVENTS_KEPT = 256;
+
+    private final ClusterCatalog catalog;
+    private final Supplier<String> metrics;
+    private final EventLog events;
+    private final AdminRoutes routes;
+
+    /**
+     * @param metrics Prometheus text for {@code GET /metrics}; called on the admin thread, so cheap
+     * @param events  the proxy's event log: {@code GET /events} shows it, and a successful PUT or
+     *                DELETE is recorded in it here (the engine records rollbacks and ejections)
+     */
+    public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, EventLog events) {
+        this.catalog = catalog;
+        this.metrics = metrics;
+        this.events = events;
+        this.routes = new AdminRoutes()
+                .add("PUT", CLUSTERS, (r, p) -> putCluster(r))
+                .add("GET", CLUSTERS, (r, p) -> listClusters())
+                .add("GET", CLUSTERS + "/", (r, p) -> listClusters())
+                .add("GET", CLUSTERS + "/{uuid}", (r, p) -> getCluster(p.get(0)))
+                .add("DELETE", CLUSTERS + "/{uuid}", (r, p) -> deleteCluster(p.get(0)))
+                .add("GET", "/status", (r, p) -> status())
+                .add("GET", "/metrics", (r, p) -> done(new AdminResponse(200, AdminResponse.PROMETHEUS,
+                        this.metrics.get().getBytes(StandardCharsets.UTF_8), Map.of())))
+                .add("GET", "/events", (r, p) -> done(AdminResponse.json(200, eventsJson(this.events.snapshot()))));
+    }
+
+    /** No metrics, and an event log of its own. */
+    public AdminApi(ClusterCatalog catalog) {
+        this(catalog, () -> "", new EventLog(EVENTS_KEPT));
+    }
+
+    @Override
+    public CompletableFuture<AdminResponse> handle(AdminRequest request) {
+        return routes.handle(request);
+    }
+
+    /** 202 with the uuid as text/plain once the cluster is routed; 400 naming the field; 409; 502. */
+    private CompletableFuture<AdminResponse> putCluster(AdminRequest request) {
+        ClusterSpec spec;
+        try {
+            spec = ClusterJson.parseBody(request.body());
+        } catch (InvalidConfigException e) {
+            return done(AdminResponse.error(400, e.getMessage()));
+        }
+        return catalog.add(spec).thenApply(uuid -> {
+            events.record(Event.Type.UPGRADE, uuid, spec.version(), null, "added by PUT " + CLUSTERS);
+            return AdminResponse.text(202, uuid);
+        });
+    }
+
+    private CompletableFuture<AdminResponse> listClusters() {
+        return done(AdminResponse.json(200, ClusterJson.toJsonArray(catalog.snapshot().clusters(), catalog::containersOf)));
+    }
+
+    private CompletableFuture<AdminResponse> getCluster(String uuid) {
+        Cluster cluster = catalog.snapshot().byUuid(uuid);
+        if (cluster == null) {
+            return done(notFound(uuid));
+        }
+        return done(AdminResponse.json(200, ClusterJson.toJson(cluster, catalog.containersOf(cluster.uuid()))));
+    }
+
+    /** 202 with no body once routing no longer sees the cluster; 404. */
+    private CompletableFuture<AdminResponse> deleteCluster(String uuid) {
+        return catalog.remove(uuid).thenApply(removed -> {
+            events.record(Event.Type.DELETE, removed.uuid(), removed.version(), null,
+                    "removed by DELETE " + CLUSTERS + "/" + removed.uuid());
+            return AdminResponse.empty(202);
+        });
+    }
+
+    private CompletableFuture<AdminResponse> status() {
+        JSONArray clusters = new JSONArray();
+        for (Cluster c : catalog.snapshot().clusters()) {
+            JSONArray servers = new JSONArray();
+            List<Server> list = c.servers();
+            for (int i = 0; i < list.size(); i++) {
+                JSONObject s = new JSONObject();
+                s.put("hostname", list.get(i).hostname());
+                s.put("port", list.get(i).port());
+                s.put("ejected", c.isEjected(i));
+                servers.add(s);
+            }
+            JSONObject summary = new JSONObject();
+            summary.put("uuid", c.uuid());
+            summary.put("version", c.version());
+            summary.put("mode", c.mode().name());
+            summary.put("servers", servers);
+            clusters.add(summary);
+        }
+        JSONObject status = new JSONObject();
+        status.put("status", "UP");
+        status.put("clusters", clusters);
+        return done(AdminResponse.json(200, JSON.toJSONString(status)));
+    }
+
+    /**
+     * {@code [{"time": ISO-8601, "type": "UPGRADE", "cluster": uuid, "version": ..., "server": ...,
+     * "reason": ...}]} in the order given (newest first); absent values are {@code null}, so every
+     * event has the same keys.
+     */
+    static String eventsJson(List<Event> list) {
+        JSONArray out = new JSONArray(list.size());
+        for (Event e : list) {
+            JSONObject o = new JSONObject();
+            o.put("time", e.time().toString());
+            o.put("type", e.type().name());
+            o.put("cluster", e.clusterUuid());
+            o.put("version", e.version());
+            o.put("server", e.server());
+            o.put("reason", e.reason());
+            out.add(o);
+        }
+        return JSON.toJSONString(out, JSONWriter.Feature.WriteNulls);
+    }
+
+    private static AdminResponse notFound(String uuid) {
+        return AdminResponse.error(404, "no cluster with uuid " + RequestHeadParser.printable(uuid)
+                + "; list them with GET " + CLUSTERS);
+    }
+
+    private static CompletableFuture<AdminResponse> done(AdminResponse response) {
+        return CompletableFuture.completedFuture(response);
+    }
+}

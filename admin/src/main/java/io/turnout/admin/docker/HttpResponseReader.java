@@ -1,0 +1,321 @@
+package io.turnout.admin.docker;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads one HTTP/1.1 response from the Docker Engine API: the head, then a body stream framed as
+ * RFC 9112 §6.3 says (no body for HEAD, 1xx, 204 and 304; a final {@code chunked} coding; else
+ * Content-Length; else until the connection closes). Blocking, for the admin worker thread; the
+ * proxy's data path has its own non-blocking framing in the engine.
+ *
+ * <p>The input should be buffered: heads and chunk-size lines are read a byte at a time.
+ */
+final class HttpResponseReader {
+    static final int MAX_HEAD_BYTES = 64 * 1024;
+    private static final int MAX_LINE_BYTES = 8 * 1024;
+
+    private final InputStream in;
+
+    HttpResponseReader(InputStream in) {
+        this.in = in;
+    }
+
+    /** The next final response head; interim 1xx responses (100 Continue) are skipped. */
+    ResponseHead readHead() throws IOException {
+        while (true) {
+            ResponseHead head = readOneHead();
+            // RFC 9110 §15.2: 1xx are interim; 101 would switch protocols, which we never ask for.
+            if (head.status() >= 200 || head.status() == 101) {
+                return head;
+            }
+        }
+    }
+
+    private ResponseHead readOneHead() throws IOException {
+        int[] budget = {MAX_HEAD_BYTES};
+        String statusLine = readLine(in, budget, true);
+        if (statusLine == null) {
+            throw new EOFException("Docker closed the connection before sending a response");
+        }
+        // HTTP/1.1 200 OK   (the reason phrase may be empty or absent)
+        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
+            throw new IOException("malformed status line from Docker: " + printable(statusLine));
+        }
+        int status = parseStatus(statusLine.substring(9, 12));
+        if (status < 0 || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
+            throw new IOException("malformed status line from Docker: " + printable(statusLine));
+        }
+        String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
+        Map<String, String> headers = new LinkedHashMap<>();
+        while (true) {
+            String line = readLine(in, budget, false);
+            if (line == null) {
+                throw new EOFException("Docker closed the connection inside a response head");
+            }
+            if (line.isEmpty()) {
+                break;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
+                throw new IOException("malformed header line from Docker: " + printable(line));
+            }
+            String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+            String value = line.substring(colon + 1).trim();
+            headers.merge(name, value, (a, b) -> a + ", " + b);
+        }
+        return new ResponseHead(status, reason, headers);
+    }
+
+    /** The body of {@code head}, framed per RFC 9112 §6.3. Closing it does not close the input. */
+    InputStream body(ResponseHead head, String requestMethod) throws IOException {
+        int status = head.status();
+        if ("HEAD".equals(requestMethod) || status == 204 || status == 304 || status < 200) {
+            return InputStream.nullInputStream();
+        }
+        String te = head.header("transfer-encoding");
+        if (te != null) {
+            // RFC 9112 §6.3: TE overrides CL; a final coding other than chunked reads to close.
+            String last = te.substring(te.lastIndexOf(',') + 1).trim();
+            return last.equalsIgnoreCase("chunked") ? new ChunkedBody(in) : new CloseDelimitedBody(in);
+        }
+        String cl = head.header("content-length");
+        if (cl != null) {
+            return new FixedLengthBody(in, parseContentLength(cl));
+        }
+        return new CloseDelimitedBody(in);
+    }
+
+    static long parseContentLength(String value) throws IOException {
+        long length = -1;
+        // Repeated headers were joined with ", "; identical repeats are allowed (RFC 9110 §8.6).
+        for (String part : value.split(",")) {
+            String v = part.trim();
+            if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw new IOException("malformed Content-Length from Docker: " + printable(value));
+            }
+            long n = Long.parseLong(v);
+            if (length != -1 && n != length) {
+                throw new IOException("conflicting Content-Length values from Docker: " + printable(value));
+            }
+            length = n;
+        }
+        return length;
+    }
+
+    private static int parseStatus(String digits) {
+        int status = 0;
+        for (int i = 0; i < 3; i++) {
+            char c = digits.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            status = status * 10 + (c - '0');
+        }
+        return status >= 100 ? status : -1;
+    }
+
+    /**
+     * One line without its LF or CRLF, or null at a clean EOF before any byte when
+     * {@code eofIsNull}. {@code budget[0]} bounds the bytes read across a whole head.
+     */
+    static String readLine(InputStream in, int[] budget, boolean eofIsNull) throws IOException {
+        byte[] line = new byte[128];
+        int n = 0;
+        while (true) {
+            int b = in.read();
+            if (b == -1) {
+                if (n == 0 && eofIsNull) {
+                    return null;
+                }
+                throw new EOFException("Docker closed the connection in the middle of a line");
+            }
+            if (--budget[0] < 0) {
+                throw new IOException("response head from Docker exceeds " + MAX_HEAD_BYTES + " bytes");
+            }
+            if (b == '\n') {
+                if (n > 0 && line[n - 1] == '\r') {
+                    n--;
+                }
+                return new String(line, 0, n, StandardCharsets.ISO_8859_1);
+            }
+            if (n == line.length) {
+                line = java.util.Arrays.copyOf(line, n * 2);
+            }
+            line[n++] = (byte) b;
+        }
+    }
+
+    static String printable(String s) {
+        String cut = s.length() > 100 ? s.substring(0, 100) + "..." : s;
+        StringBuilder sb = new StringBuilder(cut.length());
+        for (int i = 0; i < cut.length(); i++) {
+            char c = cut.charAt(i);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return sb.toString();
+    }
+
+    /** Exactly {@code length} bytes; EOF before that is an error, not a short body. */
+    static final class FixedLengthBody extends InputStream {
+        private final InputStream in;
+        private final long length;
+        private long remaining;
+
+        FixedLengthBody(InputStream in, long length) {
+            this.in = in;
+            this.length = length;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining == 0) {
+                return -1;
+            }
+            int c = in.read();
+            if (c == -1) {
+                throw new EOFException("Docker closed the connection after " + (length - remaining)
+                        + " of " + length + " body bytes");
+            }
+            remaining--;
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining == 0) {
+                return -1;
+            }
+            if (len == 0) {
+                return 0;
+            }
+            int n = in.read(b, off, (int) Math.min(len, remaining));
+            if (n == -1) {
+                throw new EOFException("Docker closed the connection after " + (length - remaining)
+                        + " of " + length + " body bytes");
+            }
+            remaining -= n;
+            return n;
+        }
+    }
+
+    /** Everything until the peer closes. */
+    static final class CloseDelimitedBody extends InputStream {
+        private final InputStream in;
+
+        CloseDelimitedBody(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return in.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in.read(b, off, len);
+        }
+    }
+
+    /**
+     * RFC 9112 §7.1: {@code size[;ext] CRLF data CRLF} ... {@code 0 CRLF trailers CRLF}. The
+     * stream ends after the trailers, so the connection could be reused.
+     */
+    static final class ChunkedBody extends InputStream {
+        private static final int MAX_TRAILER_BYTES = 16 * 1024;
+        private final InputStream in;
+        private long chunkRemaining;
+        private boolean done;
+
+        ChunkedBody(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (chunkRemaining == 0 && !nextChunk()) {
+                return -1;
+            }
+            int c = in.read();
+            if (c == -1) {
+                throw new EOFException("Docker closed the connection inside a chunk");
+            }
+            if (--chunkRemaining == 0) {
+                readChunkEnd();
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (chunkRemaining == 0 && !nextChunk()) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
+            if (n == -1) {
+                throw new EOFException("Docker closed the connection inside a chunk");
+            }
+            chunkRemaining -= n;
+            if (chunkRemaining == 0) {
+                readChunkEnd();
+            }
+            return n;
+        }
+
+        /** Reads the next size line; false once the last chunk and its trailers are consumed. */
+        private boolean nextChunk() throws IOException {
+            if (done) {
+                return false;
+            }
+            String line = readLine(in, new int[] {MAX_LINE_BYTES}, false);
+            long size = parseChunkSize(line);
+            if (size == 0) {
+                int[] budget = {MAX_TRAILER_BYTES};
+                while (!readLine(in, budget, false).isEmpty()) {
+                    // trailers: nothing in the Docker API needs them
+                }
+                done = true;
+                return false;
+            }
+            chunkRemaining = size;
+            return true;
+        }
+
+        private void readChunkEnd() throws IOException {
+            int c = in.read();
+            if (c == '\r') {
+                c = in.read();
+            }
+            if (c != '\n') {
+                throw new IOException("chunk data from Docker not followed by CRLF");
+            }
+        }
+
+        static long parseChunkSize(String line) throws IOException {
+            int end = line.indexOf(';');
+            String hex = (end >= 0 ? line.substring(0, end) : line).trim();
+            if (hex.isEmpty() || hex.length() > 15) {
+                throw new IOException("bad chunk size from Docker: " + printable(line));
+            }
+            long size = 0;
+            for (int i = 0; i < hex.length(); i++) {
+                int d = Character.digit(hex.charAt(i), 16);
+                if (d < 0) {
+                    throw new IOException("bad chunk size from Docker: " + printable(line));
+                }
+                size = size * 16 + d;
+            }
+            return size;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package io.turnout.admin.api;
+
+import com.alibaba.fastjson2.JSON;
+import com.alibaba.fastjson2.JSONArray;
+import io.turnout.engine.health.Event;
+import io.turnout.engine.health.EventLog;
+import io.turnout.engine.route.Cluster;
+import io.turnout.engine.route.TransitionMode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** scripts/turnoutctl end to end: bash and curl against a running admin API. */
+class TurnoutctlTest {
+    private static final Path SCRIPT = locate();
+
+    @TempDir
+    Path dir;
+    private AdminFixture admin = AdminFixture.start();
+
+    record Run(int exit, String out, String err) {
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+    }
+
+    private static Path locate() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isRegularFile(p.resolve("scripts/turnoutctl"))) {
+            p = p.getParent();
+        }
+        assertNotNull(p, "scripts/turnoutctl not found above the working directory");
+        return p.resolve("scripts/turnoutctl");
+    }
+
+    private Run ctl(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().remove("TURNOUT_ADMIN");
+        pb.environment().remove("TURNOUT_TOKEN");
+        pb.environment().putAll(env);
+        Path out = dir.resolve("out");
+        Path err = dir.resolve("err");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Process p = pb.start();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "turnoutctl finished");
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    private Run ctl(String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("--admin", admin.baseUrl()));
+        all.addAll(List.of(args));
+        return ctl(Map.of(), all.toArray(String[]::new));
+    }
+
+    @Test
+    void addListGetDeleteRoundTrip() throws Exception {
+        Run add = ctl("add", "--version", "2.0", "--server", "127.0.0.1:1035", "--server", "localhost:1036",
+                "--mode", "session", "--session-timeout", "60");
+        assertEquals(0, add.exit(), add.err());
+        String uuid = add.out().trim();
+        assertTrue(uuid.matches(AdminApiTest.UUID_PATTERN), add.out());
+        Cluster c = admin.writer.snapshot().byUuid(uuid);
+        assertEquals("2.0", c.version());
+        assertEquals(TransitionMode.SESSION, c.mode());
+        assertEquals(60, c.sessionTimeoutSeconds());
+        assertEquals("localhost:1036", c.servers().get(1).toString());
+
+        Run list = ctl("list");
+        assertEquals(0, list.exit(), list.err());
+        JSONArray clusters = JSON.parseArray(list.out());
+        assertEquals(uuid, clusters.getJSONObject(0).getJSONObject("cluster").getString("uuid"));
+
+        Run get = ctl("get", uuid);
+        assertEquals(0, get.exit(), get.err());
+        assertEquals("2.0", JSON.parseObject(get.out()).getJSONObject("cluster").getString("version"));
+
+        Run delete = ctl("delete", uuid);
+        assertEquals(0, delete.exit(), delete.err());
+        assertEquals("deleted " + uuid, delete.out().trim());
+        assertNull(admin.writer.snapshot().byUuid(uuid));
+    }
+
+    @Test
+    void addTakesEveryModeOptionAUuidAndAJsonFile() throws Exception {
+        assertEquals(0, ctl("add", "--uuid", "g1", "--version", "3", "--server", "127.0.0.1:1", "--mode", "GRADUAL",
+                "--percentage", "12.5").exit());
+        assertEquals(12.5, admin.writer.snapshot().byUuid("g1").percentagePerRequest());
+        assertEquals(0, ctl("add", "--uuid=c1", "--server=127.0.0.1:2", "--mode=CONCURRENT", "--mirror-unsafe").exit());
+        assertTrue(admin.writer.snapshot().byUuid("c1").mirrorUnsafeMethods());
+        assertEquals("0.0", admin.writer.snapshot().byUuid("c1").version());
+
+        Path json = dir.resolve("cluster.json");
+        Files.writeString(json, "{\"cluster\": {\"uuid\": \"j1\", \"version\": \"1.0\", \"servers\": [{\"ip\": \"127.0.0.1\", \"port\": 3}]}}");
+        Run fromFile = ctl("add", "--json", json.toString());
+        assertEquals(0, fromFile.exit(), fromFile.err());
+        assertEquals("j1", fromFile.out().trim());
+    }
+
+    @Test
+    void anHttpErrorPrintsTheServersMessageAndExitsNonZero() throws Exception {
+        Run missing = ctl("get", "nope");
+        assertEquals(1, missing.exit());
+        assertEquals("", missing.out());
+        assertTrue(missing.err().contains("HTTP 404: no cluster with uuid nope"), missing.err());
+
+        Run bad = ctl("add", "--server", "127.0.0.1:70000");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().contains("HTTP 400: cluster.servers[0].port"), bad.err());
+
+        Run notNumber = ctl("add", "--server", "127.0.0.1:1", "--mode", "SESSION", "--session-timeout", "soon");
+        assertEquals(1, notNumber.exit());
+        assertTrue(notNumber.err().contains("sessionTimeout"), notNumber.err());
+
+        assertEquals(1, ctl("delete", "nope").exit());
+
+        // curl sends Expect: 100-continue for a body this large; the 413 comes before the body.
+        Path big = dir.resolve("big.json");
+        Files.writeString(big, "{\"cluster\": {\"version\": \"" + "9".repeat(2 * 1024 * 1024) + "\"}}");
+        Run tooLarge = ctl("add", "--json", big.toString());
+        assertEquals(1, tooLarge.exit());
+        assertTrue(tooLarge.err().contains("HTTP 413: request body of " + Files.size(big) + " bytes is over the limit of 1048576 bytes"),
+                tooLarge.err());
+        assertTrue(admin.writer.snapshot().isEmpty());
+    }
+
+    @Test
+    void statusEventsAndMetricsPrintTheirAnswers() throws Exception {
+        admin.close();
+        EventLog log = new EventLog(AdminApi.EVENTS_KEPT);
+        log.record(Event.Type.UPGRADE, "u1", "2.0", null, "added by PUT");
+        admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "turnout_up 1\n", log);
+        Run status = ctl("status");
+        assertEquals(0, status.exit(), status.err());
+        assertEquals("UP", JSON.parseObject(status.out()).getString("status"));
+        Run events = ctl("events");
+        assertEquals("UPGRADE", JSON.parseArray(events.out()).getJSONObject(0).getString("type"));
+        assertEquals("turnout_up 1\n", ctl("metrics").out());
+    }
+
+    @Test
+    void theTokenIsPassedFromTheFlagOrTheEnvironment() throws Exception {
+        admin.close();
+        admin = AdminFixture.start("s3cret \"quoted\"");
+        Run denied = ctl("list");
+        assertEquals(1, denied.exit());
+        assertTrue(denied.err().contains("HTTP 401"), denied.err());
+
+        Run flag = ctl("--token", "s3cret \"quoted\"", "add", "--server", "127.0.0.1:1");
+        assertEquals(0, flag.exit(), flag.err());
+        Run env = ctl(Map.of("TURNOUT_TOKEN", "s3cret \"quoted\"", "TURNOUT_ADMIN", admin.baseUrl()), "list");
+        assertEquals(0, env.exit(), env.err());
+        assertEquals(1, JSON.parseArray(env.out()).size());
+    }
+
+    @Test
+    void anUnreachableAdminApiIsOneLineSayingWhereAndHowToStartIt() throws Exception {
+        Run r = ctl(Map.of("TURNOUT_ADMIN", "http://127.0.0.1:1"), "list");
+        assertEquals(3, r.exit());
+        assertTrue(r.err().startsWith("turnoutctl: the admin API is not reachable at http://127.0.0.1:1; start the proxy"),
+                r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void helpAndUsageErrors() throws Exception {
+        Run help = ctl("help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--session-timeout"));
+        Run unknown = ctl("frobnicate");
+        assertEquals(2, unknown.exit());
+        assertTrue(unknown.err().contains("unknown command 'frobnicate'"));
+        assertEquals(2, ctl("get").exit());
+        assertEquals(2, ctl("add", "--bogus", "x").exit());
+    }
+
+    @Test
+    void theScriptIsExecutable() {
+        assertTrue(Files.isExecutable(SCRIPT));
+    }
+}

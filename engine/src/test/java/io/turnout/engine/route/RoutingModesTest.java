@@ -1,0 +1,188 @@
+package io.turnout.engine.route;
+
+import io.turnout.engine.testsupport.HttpResponse;
+import io.turnout.engine.testsupport.RawHttpClient;
+import io.turnout.engine.testsupport.Reply;
+import io.turnout.engine.testsupport.RunningProxy;
+import io.turnout.engine.testsupport.TestBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** SPEC §2 routing modes, per request, over real sockets. */
+class RoutingModesTest {
+    private static final Pattern MAX_AGE = Pattern.compile("Max-Age=(\\d+); Expires=(.+ GMT)");
+    private TestBackend v1;
+    private TestBackend v2;
+    private RunningProxy proxy;
+    private Cluster old;
+
+    @BeforeEach
+    void start() {
+        v1 = TestBackend.start("v1", request -> Reply.ok("version 1.0"));
+        v2 = TestBackend.start("v2", request -> Reply.ok("version 2.0"));
+        proxy = RunningProxy.start();
+        old = proxy.addCluster("1.0", v1);
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        v1.close();
+        v2.close();
+    }
+
+    private Cluster addNewest(TransitionMode mode) {
+        Cluster.Builder builder = Cluster.builder(UUID.randomUUID().toString(), "2.0").mode(mode)
+                .servers(RunningProxy.servers(v2));
+        if (mode == TransitionMode.SESSION) {
+            builder.sessionTimeoutSeconds(60);
+        } else if (mode == TransitionMode.GRADUAL) {
+            builder.percentagePerRequest(1);
+        }
+        return proxy.addCluster(builder);
+    }
+
+    private static HttpResponse get(RawHttpClient client, String cookie) {
+        client.send("GET / HTTP/1.1\r\nHost: shop\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n");
+        return client.readResponse();
+    }
+
+    @Test
+    void sessionClientKeepsItsVersionAfterAnUpgradeAndNewClientsGetTheNewOne() {
+        String oldCookie = "dynsoftup=" + old.uuid();
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            assertEquals("version 1.0", get(client, oldCookie).bodyText());
+            Cluster newest = addNewest(TransitionMode.SESSION);
+            // Same keep-alive connection, routed again per request.
+            HttpResponse pinned = get(client, oldCookie);
+            assertEquals("version 1.0", pinned.bodyText());
+            assertTrue(pinned.header("Set-Cookie").startsWith(oldCookie + "; Path=/; Max-Age=60; Expires="),
+                    pinned.header("Set-Cookie"));
+            // Cookie values in upper case still name the cluster.
+            assertEquals("version 1.0", get(client, "dynsoftup=" + old.uuid().toUpperCase()).bodyText());
+            // xdynsoftup is a different cookie.
+            assertEquals("version 2.0", get(client, "xdynsoftup=" + old.uuid()).bodyText());
+            HttpResponse fresh = get(client, null);
+            assertEquals("version 2.0", fresh.bodyText());
+            assertTrue(fresh.header("Set-Cookie").startsWith("dynsoftup=" + newest.uuid() + "; Path=/; Max-Age=60"));
+        }
+        try (RawHttpClient other = RawHttpClient.connect(proxy.port())) {
+            assertEquals("version 1.0", get(other, "a=b; " + oldCookie + "; c=d").bodyText());
+        }
+        proxy.removeCluster(old.uuid());
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            assertEquals("version 2.0", get(client, oldCookie).bodyText(), "a deleted version's sessions move on");
+        }
+    }
+
+    @Test
+    void sessionCookieSlidesWithEveryResponse() throws Exception {
+        addNewest(TransitionMode.SESSION);
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            Matcher first = MAX_AGE.matcher(get(client, null).header("Set-Cookie"));
+            assertTrue(first.find());
+            Thread.sleep(1100); // the Expires date has one-second resolution: this waits for it to move
+            Matcher second = MAX_AGE.matcher(get(client, null).header("Set-Cookie"));
+            assertTrue(second.find());
+            assertEquals("60", second.group(1));
+            java.time.format.DateTimeFormatter http = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME;
+            assertTrue(java.time.ZonedDateTime.parse(second.group(2), http)
+                    .isAfter(java.time.ZonedDateTime.parse(first.group(2), http)), "Expires moved forward");
+        }
+    }
+
+    @Test
+    void gradualBucketsMatchThePrototypesVectors() {
+        assertEquals(3, TransitionBucket.of("952c8557-2088-11e4-87e3-600308a8245e"));
+        // FNV-1 64 offset basis alone (empty input), and a one-byte input, checked by hand.
+        assertEquals((int) Long.remainderUnsigned(0xcbf29ce484222325L, 100), TransitionBucket.of(""));
+        assertEquals((int) Long.remainderUnsigned((0xcbf29ce484222325L * 0x100000001b3L) ^ 'a', 100),
+                TransitionBucket.of("a"));
+    }
+
+    @Test
+    void gradualCounterGrowsPerRequestAndTheShareFollowsIt() {
+        Cluster newest = addNewest(TransitionMode.GRADUAL);
+        int movedInFirstHalf = 0;
+        int movedInSecondHalf = 0;
+        List<String> movedTransitions = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            HttpResponse response = RawHttpClient.get(proxy.port(), "/");
+            boolean moved = response.bodyText().equals("version 2.0");
+            if (i < 50) {
+                movedInFirstHalf += moved ? 1 : 0;
+            } else if (i >= 100) {
+                movedInSecondHalf += moved ? 1 : 0;
+            }
+            if (moved && movedTransitions.size() < 20) {
+                movedTransitions.add(transitionCookie(response));
+            }
+        }
+        Cluster published = proxy.writer().snapshot().byUuid(newest.uuid());
+        assertEquals(100.0, published.state().transitionCounter(1), "capped at 100 after 1,000 requests");
+        // Counter k after k requests: while it is under 50 at most about half move; once it is 100 all do.
+        assertTrue(movedInFirstHalf < 40, "moved early: " + movedInFirstHalf);
+        assertEquals(900, movedInSecondHalf);
+        for (String transition : movedTransitions) {
+            try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+                assertEquals("version 2.0", get(client, "transition=" + transition).bodyText(), "once moved, stays");
+            }
+        }
+    }
+
+    @Test
+    void gradualCounterIsKAfterKRequests() {
+        Cluster newest = addNewest(TransitionMode.GRADUAL);
+        for (int k = 1; k <= 30; k++) {
+            RawHttpClient.get(proxy.port(), "/");
+            assertEquals(k, proxy.writer().snapshot().byUuid(newest.uuid()).state().transitionCounter(1));
+        }
+    }
+
+    @Test
+    void gradualClientBelowTheCounterGoesToTheNewestAndSetsBothCookies() {
+        addNewest(TransitionMode.GRADUAL);
+        String low = "952c8557-2088-11e4-87e3-600308a8245e"; // bucket 3
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals("version 1.0", get(client, "transition=" + low).bodyText(), "counter " + i + " <= 3");
+            }
+            HttpResponse moved = get(client, "transition=" + low);
+            assertEquals("version 2.0", moved.bodyText(), "counter 4 > bucket 3");
+            List<String> cookies = moved.headers("Set-Cookie");
+            assertEquals(2, cookies.size());
+            assertEquals("transition=" + low + "; Path=/; Max-Age=31536000", cookies.get(1));
+        }
+    }
+
+    @Test
+    void withOnlyOneClusterEveryModeRoutesToIt() {
+        for (TransitionMode mode : TransitionMode.values()) {
+            Cluster only = proxy.addCluster(Cluster.builder(UUID.randomUUID().toString(), "3.0").mode(mode)
+                    .sessionTimeoutSeconds(10).percentagePerRequest(5).servers(RunningProxy.servers(v2)));
+            proxy.removeCluster(old.uuid());
+            assertEquals("version 2.0", RawHttpClient.get(proxy.port(), "/").bodyText(), mode.name());
+            proxy.removeCluster(only.uuid());
+            old = proxy.addCluster("1.0", v1);
+        }
+    }
+
+    private static String transitionCookie(HttpResponse response) {
+        for (String cookie : response.headers("Set-Cookie")) {
+            if (cookie.startsWith("transition=")) {
+                return cookie.substring("transition=".length(), cookie.indexOf(';'));
+            }
+        }
+        throw new AssertionError("no transition cookie");
+    }
+}
