@@ -77,11 +77,21 @@ public final class HealthMonitor implements AutoCloseable {
      * after {@code consecutiveFailures} in a row.
      */
     public void onFailure(Cluster cluster, Server server, boolean connectFailure, String reason) {
+        onFailure(cluster, server, connectFailure, reason, 0);
+    }
+
+    /** {@code server} answered with a 5xx {@code status}; the reason text is made only if needed. */
+    public void onServerError(Cluster cluster, Server server, int status) {
+        onFailure(cluster, server, false, null, status);
+    }
+
+    private void onFailure(Cluster cluster, Server server, boolean connectFailure, String reason, int status) {
         RollbackPolicy policy = policyOf(cluster);
         int inARow = server.health().onFailure();
         if ((connectFailure || inARow >= policy.consecutiveFailures())
                 && server.health().ejecting.compareAndSet(false, true)) {
-            writer.submit(snapshot -> eject(snapshot, cluster.uuid(), server, reason));
+            String why = reason != null ? reason : "status " + status;
+            writer.submit(snapshot -> eject(snapshot, cluster.uuid(), server, why));
         }
         if (isRollbackCandidate(cluster)) {
             OutcomeWindow window = cluster.state().outcomes(policy.window());

@@ -485,7 +485,9 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             try {
                 upstream = UpstreamConnection.open(loop, server, this);
             } catch (IOException e) {
-                Logger.debug("Connect to {} failed: {}", server, e.getMessage());
+                if (Logger.isDebugEnabled()) {
+                    Logger.debug("Connect to {} failed: {}", server, e.getMessage());
+                }
                 context.health().onFailure(servingCluster, server, true, e.getMessage());
                 continue;
             }
@@ -509,7 +511,9 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                 return;
             }
         } catch (IOException e) {
-            Logger.debug("Connect to {} failed: {}", upstream.server, e.getMessage());
+            if (Logger.isDebugEnabled()) {
+                Logger.debug("Connect to {} failed: {}", upstream.server, e.getMessage());
+            }
             upstreamFailed(Failure.CONNECT);
             return;
         }
@@ -736,7 +740,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         }
         if (!response.isInterim() && response.status() >= 500) {
             if (shadowCanAnswer()) {
-                context.health().onFailure(servingCluster, upstream.server, false, "status " + response.status());
+                context.health().onServerError(servingCluster, upstream.server, response.status());
                 servingCluster.state().metrics().onUpstreamFailure();
                 promoteShadow();
                 return false;
@@ -923,7 +927,9 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
 
     private void upstreamFailed(Failure failure) {
         Server failed = upstream != null ? upstream.server : null;
-        Logger.debug("Upstream {} failed: {}", failed, failure);
+        if (Logger.isDebugEnabled()) {
+            Logger.debug("Upstream {} failed: {}", failed, failure);
+        }
         if (failed != null && failure != Failure.NO_BUFFER) {
             context.health().onFailure(servingCluster, failed, failure.isConnect(), failure.name());
             servingCluster.state().metrics().onUpstreamFailure();
@@ -967,7 +973,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
      * a retry was started.
      */
     private boolean retryAfterServerError() {
-        context.health().onFailure(servingCluster, upstream.server, false, "status " + response.status());
+        context.health().onServerError(servingCluster, upstream.server, response.status());
         servingCluster.state().metrics().onUpstreamFailure();
         if (!safeMethod || !cursor.hasNext() || !mayRetry()) {
             return false;

@@ -39,6 +39,8 @@ public final class SelectorLoop implements Runnable {
     /** Netty's pattern: only wake the selector when this loop is (about to be) blocked in select. */
     private final AtomicBoolean awake = new AtomicBoolean(true);
     private final ArrayList<Timed> sweepList = new ArrayList<>();
+    /** Made once: a method reference evaluated per select would be a new object each time. */
+    private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Thread thread;
     private SelectionKey acceptKey;
@@ -82,9 +84,9 @@ public final class SelectorLoop implements Runnable {
                 long timeoutMillis = Math.max(1, (nextSweep - System.nanoTime()) / 1_000_000L);
                 awake.set(false);
                 if (commands.isEmpty()) {
-                    selector.select(this::dispatch, timeoutMillis);
+                    selector.select(dispatcher, timeoutMillis);
                 } else {
-                    selector.selectNow(this::dispatch);
+                    selector.selectNow(dispatcher);
                 }
                 awake.set(true);
                 long now = System.nanoTime();

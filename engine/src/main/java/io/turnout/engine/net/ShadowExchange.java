@@ -232,7 +232,7 @@ final class ShadowExchange implements UpstreamOwner {
         if (response.status() < 500) {
             loop.context().health().onSuccess(cluster, upstream.server);
         } else {
-            loop.context().health().onFailure(cluster, upstream.server, false, "status " + response.status());
+            loop.context().health().onServerError(cluster, upstream.server, response.status());
         }
         if (primaryWon) {
             startDiscarding();
