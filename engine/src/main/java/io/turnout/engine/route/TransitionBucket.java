@@ -1,7 +1,5 @@
 package io.turnout.engine.route;
 
-import java.nio.ByteBuffer;
-
 /**
  * The GRADUAL bucket of a client (SPEC §2): FNV-1 64-bit (multiply, then xor; not FNV-1a) of its
  * transition uuid's characters, unsigned, mod 100. This matches the prototype, so clients keep
@@ -15,21 +13,17 @@ public final class TransitionBucket {
     }
 
     public static int of(byte[] uuid, int offset, int length) {
+        return (int) Long.remainderUnsigned(fnv1(uuid, offset, length), 100);
+    }
+
+    /** The FNV-1 64-bit hash itself (multiply by the prime, then xor each byte). */
+    public static long fnv1(byte[] bytes, int offset, int length) {
         long hash = OFFSET_BASIS;
         for (int i = offset; i < offset + length; i++) {
             hash *= PRIME;
-            hash ^= uuid[i] & 0xff;
+            hash ^= bytes[i] & 0xff;
         }
-        return (int) Long.remainderUnsigned(hash, 100);
-    }
-
-    public static int of(ByteBuffer buf, int start, int end) {
-        long hash = OFFSET_BASIS;
-        for (int i = start; i < end; i++) {
-            hash *= PRIME;
-            hash ^= buf.get(i) & 0xff;
-        }
-        return (int) Long.remainderUnsigned(hash, 100);
+        return hash;
     }
 
     public static int of(String uuid) {

@@ -104,10 +104,16 @@ class RoutingModesTest {
     @Test
     void gradualBucketsMatchThePrototypesVectors() {
         assertEquals(3, TransitionBucket.of("952c8557-2088-11e4-87e3-600308a8245e"));
-        // FNV-1 64 offset basis alone (empty input), and a one-byte input, checked by hand.
-        assertEquals((int) Long.remainderUnsigned(0xcbf29ce484222325L, 100), TransitionBucket.of(""));
-        assertEquals((int) Long.remainderUnsigned((0xcbf29ce484222325L * 0x100000001b3L) ^ 'a', 100),
-                TransitionBucket.of("a"));
+        // Published FNV-1 64 test vectors (Fowler/Noll/Vo reference suite); FNV-1a would differ.
+        assertEquals(0xcbf29ce484222325L, fnv1(""));
+        assertEquals(0xaf63bd4c8601b7beL, fnv1("a"));
+        assertEquals(0x340d8765a4dda9c2L, fnv1("foobar"));
+        assertEquals((int) Long.remainderUnsigned(0x340d8765a4dda9c2L, 100), TransitionBucket.of("foobar"));
+    }
+
+    private static long fnv1(String s) {
+        byte[] bytes = s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return TransitionBucket.fnv1(bytes, 0, bytes.length);
     }
 
     @Test
