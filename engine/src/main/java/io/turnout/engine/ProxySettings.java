@@ -36,6 +36,21 @@ public record ProxySettings(
         }
     }
 
+    /** All selector threads' buffer pools together stay under this when the size is automatic. */
+    public static final long DIRECT_BUFFER_BUDGET = 512L * 1024 * 1024;
+
+    /**
+     * Buffers each selector thread may hold: {@code maxBuffersPerThread}, or when it is 0 a share
+     * of {@link #DIRECT_BUFFER_BUDGET}, so the pools together fit the JVM's direct memory limit
+     * ({@code scripts/turnout} sets 1 GiB) whatever the number of cores.
+     */
+    public int effectiveMaxBuffersPerThread() {
+        if (maxBuffersPerThread > 0) {
+            return maxBuffersPerThread;
+        }
+        return (int) Math.max(64, DIRECT_BUFFER_BUDGET / bufferSize / effectiveSelectorThreads());
+    }
+
     /** Threads actually used: {@code selectorThreads}, or one per core when it is 0. */
     public int effectiveSelectorThreads() {
         return selectorThreads > 0 ? selectorThreads : Runtime.getRuntime().availableProcessors();
@@ -75,7 +90,7 @@ public record ProxySettings(
         private int selectorThreads;
         private int maxHeadBytes = 64 * 1024;
         private int bufferSize = 64 * 1024;
-        private int maxBuffersPerThread = 8192;
+        private int maxBuffersPerThread;
         private int maxConnections = 10_000;
         private int maxRetries = 2;
         private RollbackPolicy rollback = RollbackPolicy.DEFAULT;

@@ -56,7 +56,7 @@ public final class SelectorLoop implements Runnable {
         this.context = context;
         this.selector = Selector.open();
         ProxySettings settings = context.settings();
-        this.buffers = new BufferPool(settings.bufferSize(), settings.maxBuffersPerThread());
+        this.buffers = new BufferPool(settings.bufferSize(), settings.effectiveMaxBuffersPerThread());
         this.upstreams = new UpstreamPool(this);
         // SPEC §3's floor of 10 retries per second, shared out between the loops.
         this.retryBudget = new RetryBudget(Math.max(1, 10 / settings.effectiveSelectorThreads()));
