@@ -462,14 +462,6 @@ public abstract class HttpHead {
         return chunked;
     }
 
-    public final boolean hasConnectionClose() {
-        return connectionClose;
-    }
-
-    public final boolean hasConnectionKeepAlive() {
-        return connectionKeepAlive;
-    }
-
     /** {@code Connection: upgrade} together with an {@code Upgrade} header. */
     public final boolean isUpgrade() {
         return connectionUpgrade && hasUpgrade;

@@ -56,16 +56,6 @@ public final class ClusterSnapshot {
         return clusters.length > 1 ? clusters[1] : null;
     }
 
-    /** The rank of a cluster in routing order, or -1. */
-    public int rankOf(Cluster cluster) {
-        for (int i = 0; i < clusters.length; i++) {
-            if (clusters[i] == cluster) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     public List<Cluster> clusters() {
         return List.of(clusters);
     }

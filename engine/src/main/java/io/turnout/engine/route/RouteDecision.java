@@ -33,10 +33,6 @@ public final class RouteDecision {
         return shadow;
     }
 
-    public TransitionMode mode() {
-        return newest.mode();
-    }
-
     void set(Cluster newest, Cluster primary, Cluster fallback) {
         this.newest = newest;
         this.primary = primary;
