@@ -24,17 +24,13 @@ class BodyRelayTest {
 
     private void start(TestBackend.Handler handler) {
         backend = TestBackend.start("v1", handler);
-        proxy = RunningProxy.start();
-        proxy.addCluster("1.0", backend);
+        proxy = RunningProxy.fronting(backend);
     }
 
     @AfterEach
     void stop() {
         if (proxy != null) {
             proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
         }
     }
 

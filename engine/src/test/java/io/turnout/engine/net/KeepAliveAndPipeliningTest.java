@@ -20,14 +20,12 @@ class KeepAliveAndPipeliningTest {
     @BeforeEach
     void start() {
         backend = TestBackend.start("v1", request -> Reply.ok("answer to " + request.target()));
-        proxy = RunningProxy.start();
-        proxy.addCluster("1.0", backend);
+        proxy = RunningProxy.fronting(backend);
     }
 
     @AfterEach
     void stop() {
         proxy.close();
-        backend.close();
     }
 
     @Test

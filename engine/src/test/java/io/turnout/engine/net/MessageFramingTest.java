@@ -23,14 +23,14 @@ class MessageFramingTest {
 
     private void start(TestBackend.Handler handler) {
         backend = TestBackend.start("v1", handler);
-        proxy = RunningProxy.start();
-        proxy.addCluster("1.0", backend);
+        proxy = RunningProxy.fronting(backend);
     }
 
     @AfterEach
     void stop() {
-        proxy.close();
-        backend.close();
+        if (proxy != null) {
+            proxy.close();
+        }
     }
 
     private static void assertStillUsable(RawHttpClient client) {

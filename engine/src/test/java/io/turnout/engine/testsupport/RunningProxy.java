@@ -24,6 +24,7 @@ import java.util.function.UnaryOperator;
 public final class RunningProxy implements AutoCloseable {
     private final SnapshotWriter writer;
     private final ProxyEngine engine;
+    private final List<AutoCloseable> owned = new ArrayList<>();
 
     private RunningProxy(ProxySettings settings) {
         this.writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
@@ -45,6 +46,17 @@ public final class RunningProxy implements AutoCloseable {
         ProxySettings.Builder builder = ProxySettings.builder(0).hostname("127.0.0.1").selectorThreads(2)
                 .drainTimeout(Duration.ofSeconds(5));
         return new RunningProxy(settings.apply(builder).build());
+    }
+
+    /**
+     * A proxy in front of one backend as version 1.0; closing the proxy closes the backend too.
+     * The usual setup of a test about one exchange.
+     */
+    public static RunningProxy fronting(TestBackend backend) {
+        RunningProxy proxy = start();
+        proxy.owned.add(backend);
+        proxy.addCluster("1.0", backend);
+        return proxy;
     }
 
     public int port() {
@@ -123,5 +135,12 @@ public final class RunningProxy implements AutoCloseable {
     public void close() {
         engine.shutdownGracefully();
         writer.close();
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + resource, e);
+            }
+        }
     }
 }
