@@ -208,7 +208,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                 }
             }
             case CLOSING -> close();
-            default -> abort(); // the client stopped reading for longer than the idle timeout
+            default -> close(); // the client stopped reading for longer than the idle timeout
         }
         updateInterest();
     }
@@ -226,7 +226,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         } else if (!responseStarted) {
             upstreamFailed(Failure.RESET); // stalled before a byte reached the client
         } else {
-            abort(); // the upstream stalled mid-body: the client can only see the connection end
+            close(); // the upstream stalled mid-body: the client can only see the connection end
         }
         updateInterest();
     }
@@ -280,7 +280,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             n = channel.read(in);
         } catch (IOException e) {
             in.flip();
-            abort();
+            close();
             return false;
         }
         in.flip();
@@ -305,7 +305,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         } else if (phase == Phase.EXCHANGE && requestFramed) {
             clientEof = true; // a half-close after a whole request still gets its response
         } else {
-            abort(); // between requests this is the normal end; mid-body the client gave up
+            close(); // between requests this is the normal end; mid-body the client gave up
         }
     }
 
@@ -552,7 +552,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             int end = requestChunks.scan(in, inSendEnd, limit);
             if (end == ChunkScanner.ERROR) {
                 if (responseStarted) {
-                    abort();
+                    close();
                 } else {
                     respondError(400);
                 }
@@ -580,7 +580,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
             }
         } catch (IOException e) {
             if (phase == Phase.TUNNEL) {
-                abort();
+                close();
             } else {
                 upstreamFailed(Failure.RESET);
             }
@@ -676,7 +676,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                 } else if (!responseStarted) {
                     upstreamFailed(Failure.RESET); // died before its held body was complete: retry
                 } else {
-                    abort(); // truncated: closing is the only honest signal left
+                    close(); // truncated: closing is the only honest signal left
                 }
             }
             default -> upstreamReusable = false;
@@ -859,7 +859,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                 if (end == ChunkScanner.ERROR) {
                     // The head is out, so a 502 is impossible; the client sees a truncated close.
                     flushToClient();
-                    abort();
+                    close();
                     return;
                 }
                 upInSendEnd = end;
@@ -896,7 +896,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                 deadline = System.nanoTime() + idleTimeoutNanos;
             }
         } catch (IOException e) {
-            abort();
+            close();
             return false;
         }
         boolean pending = clientOutputPending();
@@ -939,7 +939,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
         upIn = null;
         upInSendEnd = 0;
         if (responseStarted) {
-            abort();
+            close();
             return;
         }
         releaseResponseHead(); // a held head that never went out
@@ -1124,7 +1124,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
                 channel.shutdownOutput();
             }
         } catch (IOException e) {
-            abort();
+            close();
             return;
         }
         if (clientEof && upstreamEof && !upstreamWritePending && !clientOutputPending()) {
@@ -1137,7 +1137,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     /** Answers with a canned error and closes; the exchange, if any, is abandoned. */
     private void respondError(int status) {
         if (responseStarted) {
-            abort();
+            close();
             return;
         }
         closeUpstream();
@@ -1210,11 +1210,7 @@ final class ClientConnection extends Timed implements IoHandler, UpstreamOwner {
     }
 
     /** Closes everything now, whatever state the exchange is in. */
-    void abort() {
-        close();
-    }
-
-    private void close() {
+    void close() {
         if (phase == Phase.CLOSED) {
             return;
         }

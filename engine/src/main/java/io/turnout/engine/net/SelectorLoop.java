@@ -126,7 +126,7 @@ public final class SelectorLoop implements Runnable {
         } catch (RuntimeException e) {
             Logger.error(e, "Handler failed on {}", attachment);
             if (attachment instanceof ClientConnection client) {
-                client.abort();
+                client.close();
             }
         }
     }
@@ -270,7 +270,7 @@ public final class SelectorLoop implements Runnable {
     private void closeEverything() {
         for (SelectionKey key : selector.keys()) {
             if (key.attachment() instanceof ClientConnection client) {
-                client.abort();
+                client.close();
             } else {
                 closeQuietly(key.channel());
             }
