@@ -7,7 +7,7 @@ import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.ServerSpec;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.state.StateFile;
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.Server;

@@ -1,5 +1,6 @@
 package io.turnout.engine;
 
+import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.health.HealthMonitor;
 import io.turnout.engine.metrics.PrometheusText;

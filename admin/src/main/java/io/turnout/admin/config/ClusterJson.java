@@ -3,7 +3,7 @@ package io.turnout.admin.config;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
-import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
 import io.turnout.engine.route.TransitionMode;

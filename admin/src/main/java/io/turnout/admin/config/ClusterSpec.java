@@ -1,6 +1,6 @@
 package io.turnout.admin.config;
 
-import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
 import io.turnout.engine.route.TransitionMode;

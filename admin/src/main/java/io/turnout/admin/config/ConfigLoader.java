@@ -2,8 +2,8 @@ package io.turnout.admin.config;
 
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
-import io.turnout.engine.ProxySettings;
-import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.settings.ProxySettings;
+import io.turnout.engine.settings.RollbackPolicy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

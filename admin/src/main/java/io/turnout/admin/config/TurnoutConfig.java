@@ -3,7 +3,7 @@ package io.turnout.admin.config;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 
 import java.nio.file.Path;
 import java.util.List;

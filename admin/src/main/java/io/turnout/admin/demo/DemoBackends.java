@@ -7,7 +7,7 @@ import io.turnout.admin.config.ConfigServiceSpec;
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.ServerSpec;
 import io.turnout.admin.config.TurnoutConfig;
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package io.turnout.admin.config;
 
-import io.turnout.engine.ProxySettings;
-import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.settings.ProxySettings;
+import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.route.TransitionMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

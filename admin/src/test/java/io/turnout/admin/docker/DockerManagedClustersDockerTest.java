@@ -8,7 +8,7 @@ import io.turnout.admin.config.ConfigServiceSpec;
 import io.turnout.admin.config.DockerHostSpec;
 import io.turnout.admin.config.ServerSpec;
 import io.turnout.admin.config.TurnoutConfig;
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.HttpResponse;

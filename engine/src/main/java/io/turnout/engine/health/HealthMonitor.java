@@ -1,5 +1,7 @@
 package io.turnout.engine.health;
 
+import io.turnout.engine.settings.RollbackPolicy;
+import io.turnout.engine.counters.OutcomeWindow;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.Server;
@@ -89,7 +91,7 @@ public final class HealthMonitor implements AutoCloseable {
         RollbackPolicy policy = policyOf(cluster);
         int inARow = server.health().onFailure();
         if ((connectFailure || inARow >= policy.consecutiveFailures())
-                && server.health().ejecting.compareAndSet(false, true)) {
+                && server.health().claimEjection()) {
             String why = reason != null ? reason : "status " + status;
             writer.submit(snapshot -> eject(snapshot, cluster.uuid(), server, why));
         }
@@ -120,7 +122,7 @@ public final class HealthMonitor implements AutoCloseable {
         Cluster cluster = snapshot.byUuid(uuid);
         int index = cluster == null ? -1 : cluster.indexOf(server);
         if (index < 0 || cluster.isEjected(index)) {
-            server.health().ejecting.set(false);
+            server.health().releaseEjection();
             return snapshot;
         }
         Cluster ejected = cluster.withEjected(server, true);
@@ -154,7 +156,7 @@ public final class HealthMonitor implements AutoCloseable {
 
     private void probe(Server server, long delayMillis) {
         if (!isEjectedSomewhere(writer.snapshot(), server)) {
-            server.health().ejecting.set(false); // its cluster is gone: nothing left to re-admit
+            server.health().releaseEjection(); // its cluster is gone: nothing left to re-admit
             return;
         }
         try (Socket socket = new Socket()) {
@@ -181,7 +183,7 @@ public final class HealthMonitor implements AutoCloseable {
             }
         }
         server.health().reset();
-        server.health().ejecting.set(false);
+        server.health().releaseEjection();
         return next;
     }
 

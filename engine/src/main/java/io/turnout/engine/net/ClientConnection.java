@@ -1,6 +1,6 @@
 package io.turnout.engine.net;
 
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.http.ChunkScanner;
 import io.turnout.engine.http.Checksums;
 import io.turnout.engine.http.ErrorResponses;

@@ -1,6 +1,6 @@
 package io.turnout.engine.net;
 
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.health.HealthMonitor;
 import io.turnout.engine.route.SnapshotWriter;
 import org.tinylog.Logger;

@@ -1,7 +1,7 @@
 package io.turnout.engine.net;
 
-import io.turnout.engine.ProxySettings;
-import io.turnout.engine.health.RetryBudget;
+import io.turnout.engine.settings.ProxySettings;
+import io.turnout.engine.retry.RetryBudget;
 import io.turnout.engine.route.Router;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;

@@ -1,6 +1,7 @@
 package io.turnout.engine.route;
 
-import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.counters.ClusterState;
+import io.turnout.engine.settings.RollbackPolicy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

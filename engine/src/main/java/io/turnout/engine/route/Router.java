@@ -1,5 +1,6 @@
 package io.turnout.engine.route;
 
+import io.turnout.engine.http.HttpDate;
 import io.turnout.engine.http.RequestHead;
 
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.turnout.engine.route;
 
-import io.turnout.engine.health.ServerHealth;
+import io.turnout.engine.counters.ServerHealth;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,5 +1,6 @@
 package io.turnout.engine.health;
 
+import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.HttpResponse;

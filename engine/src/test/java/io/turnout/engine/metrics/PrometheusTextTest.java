@@ -1,5 +1,6 @@
 package io.turnout.engine.metrics;
 
+import io.turnout.engine.counters.ClusterMetrics;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.testsupport.Reply;

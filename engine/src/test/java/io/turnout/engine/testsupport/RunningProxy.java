@@ -1,7 +1,7 @@
 package io.turnout.engine.testsupport;
 
 import io.turnout.engine.ProxyEngine;
-import io.turnout.engine.ProxySettings;
+import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.net.BufferPool;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;

@@ -1,4 +1,4 @@
-package io.turnout.engine.health;
+package io.turnout.engine.settings;
 
 /**
  * Thresholds of SPEC §3: a server is ejected after {@code consecutiveFailures} failures in a row;

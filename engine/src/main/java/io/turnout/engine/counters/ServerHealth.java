@@ -1,4 +1,4 @@
-package io.turnout.engine.health;
+package io.turnout.engine.counters;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,16 +11,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ServerHealth {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     /** Set while an ejection or a probe is on its way, so failures do not flood the writer. */
-    final AtomicBoolean ejecting = new AtomicBoolean();
+    private final AtomicBoolean ejecting = new AtomicBoolean();
+
+    /** Claims the ejection of this server; false when one is already on its way. */
+    public boolean claimEjection() {
+        return ejecting.compareAndSet(false, true);
+    }
+
+    /** The ejection (or the probing that follows it) is over. */
+    public void releaseEjection() {
+        ejecting.set(false);
+    }
 
     /** A success; writes the shared counter only when it has to (keeps the cache line clean). */
-    void onSuccess() {
+    public void onSuccess() {
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
     }
 
-    int onFailure() {
+    public int onFailure() {
         return consecutiveFailures.incrementAndGet();
     }
 
@@ -28,7 +38,7 @@ public final class ServerHealth {
         return consecutiveFailures.get();
     }
 
-    void reset() {
+    public void reset() {
         consecutiveFailures.set(0);
     }
 }

@@ -1,11 +1,11 @@
-package io.turnout.engine.route;
+package io.turnout.engine.http;
 
 /**
  * Formats IMF-fixdate ({@code Sun, 06 Nov 1994 08:49:37 GMT}, RFC 9110 §5.6.7) into a byte array
  * without allocating, caching the last second formatted: a cookie's Expires changes once a second.
  */
-final class HttpDate {
-    static final int LENGTH = 29;
+public final class HttpDate {
+    public static final int LENGTH = 29;
     private static final byte[][] DAYS = bytes("Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed");
     private static final byte[][] MONTHS = bytes("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
             "Oct", "Nov", "Dec");
@@ -14,7 +14,7 @@ final class HttpDate {
     private long cachedSecond = Long.MIN_VALUE;
 
     /** The date for {@code epochSecond}; the returned array is reused by the next call. */
-    byte[] format(long epochSecond) {
+    public byte[] format(long epochSecond) {
         if (epochSecond != cachedSecond) {
             write(epochSecond, cached);
             cachedSecond = epochSecond;
@@ -22,7 +22,7 @@ final class HttpDate {
         return cached;
     }
 
-    static void write(long epochSecond, byte[] out) {
+    public static void write(long epochSecond, byte[] out) {
         long days = Math.floorDiv(epochSecond, 86_400L);
         int secondOfDay = (int) Math.floorMod(epochSecond, 86_400L);
         // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).

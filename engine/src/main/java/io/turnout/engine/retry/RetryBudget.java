@@ -1,4 +1,4 @@
-package io.turnout.engine.health;
+package io.turnout.engine.retry;
 
 /**
  * Bounds retries so a failing version can never multiply the load on the others (SPEC §3, as

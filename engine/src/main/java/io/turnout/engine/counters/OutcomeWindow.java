@@ -1,4 +1,4 @@
-package io.turnout.engine.health;
+package io.turnout.engine.counters;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;

@@ -1,7 +1,7 @@
-package io.turnout.engine.route;
+package io.turnout.engine.counters;
 
-import io.turnout.engine.health.OutcomeWindow;
-import io.turnout.engine.metrics.ClusterMetrics;
+import io.turnout.engine.counters.OutcomeWindow;
+import io.turnout.engine.counters.ClusterMetrics;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;

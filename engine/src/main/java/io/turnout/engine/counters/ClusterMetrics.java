@@ -1,4 +1,4 @@
-package io.turnout.engine.metrics;
+package io.turnout.engine.counters;
 
 import java.util.concurrent.atomic.LongAdder;
 

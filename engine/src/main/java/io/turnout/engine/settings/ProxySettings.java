@@ -1,6 +1,6 @@
-package io.turnout.engine;
+package io.turnout.engine.settings;
 
-import io.turnout.engine.health.RollbackPolicy;
+import io.turnout.engine.settings.RollbackPolicy;
 
 import java.time.Duration;
 import java.util.Objects;
