@@ -1,6 +1,6 @@
 package io.turnout.bench;
 
-import io.turnout.engine.http.HttpStatus;
+import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.RequestHead;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,7 +38,7 @@ public class CookieParseBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         ByteBuffer head = SampleHeads.direct(SampleHeads.manyCookieHeaders());
-        if (request.parse(head, request.findEnd(head)) != HttpStatus.OK
+        if (request.parse(head, request.findEnd(head)) != ParseResult.OK
                 || findDynsoftup() < 0 || findTransition() < 0 || findAbsent() >= 0) {
             throw new IllegalStateException("sample cookies do not parse as expected");
         }

@@ -1,6 +1,6 @@
 package io.turnout.bench;
 
-import io.turnout.engine.http.HttpStatus;
+import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.RequestHead;
 import io.turnout.engine.http.ResponseHead;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -53,7 +53,7 @@ public class HeadParseBenchmark {
     public int parseRequest() {
         request.reset();
         int end = request.findEnd(requestBytes);
-        if (request.parse(requestBytes, end) != HttpStatus.OK) {
+        if (request.parse(requestBytes, end) != ParseResult.OK) {
             return -1;
         }
         // Depends on the whole parse, so none of it is dead code.
@@ -65,7 +65,7 @@ public class HeadParseBenchmark {
     public int parseUploadWithExpectContinue() {
         request.reset();
         int end = request.findEnd(uploadBytes);
-        if (request.parse(uploadBytes, end) != HttpStatus.OK) {
+        if (request.parse(uploadBytes, end) != ParseResult.OK) {
             return -1;
         }
         return request.end() + (int) request.bodyLength() + (request.expectsContinue() ? 1 : 0);
@@ -76,7 +76,7 @@ public class HeadParseBenchmark {
     public int parseResponse() {
         response.reset();
         int end = response.findEnd(responseBytes);
-        if (response.parse(responseBytes, end) != HttpStatus.OK) {
+        if (response.parse(responseBytes, end) != ParseResult.OK) {
             return -1;
         }
         return response.end() + response.status() + (int) response.contentLength();

@@ -1,6 +1,6 @@
 package io.turnout.bench;
 
-import io.turnout.engine.http.HttpStatus;
+import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.RequestHead;
 import io.turnout.engine.http.ResponseHead;
 import io.turnout.engine.route.Router;
@@ -43,8 +43,8 @@ public class HeadRewriteBenchmark {
     public void setUp() {
         ByteBuffer requestBytes = SampleHeads.direct(SampleHeads.browserRequest());
         ByteBuffer responseBytes = SampleHeads.direct(SampleHeads.nginxResponse());
-        if (request.parse(requestBytes, request.findEnd(requestBytes)) != HttpStatus.OK
-                || response.parse(responseBytes, response.findEnd(responseBytes)) != HttpStatus.OK) {
+        if (request.parse(requestBytes, request.findEnd(requestBytes)) != ParseResult.OK
+                || response.parse(responseBytes, response.findEnd(responseBytes)) != ParseResult.OK) {
             throw new IllegalStateException("sample heads do not parse");
         }
         if (SET_COOKIE.length > Router.cookieScratchSize()) {

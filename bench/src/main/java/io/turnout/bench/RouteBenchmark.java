@@ -1,6 +1,6 @@
 package io.turnout.bench;
 
-import io.turnout.engine.http.HttpStatus;
+import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.RequestHead;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
@@ -75,7 +75,7 @@ public class RouteBenchmark {
 
         String text = cookies ? SampleHeads.browserRequest() : SampleHeads.browserRequestWithoutCookies();
         ByteBuffer head = SampleHeads.direct(text);
-        if (request.parse(head, request.findEnd(head)) != HttpStatus.OK
+        if (request.parse(head, request.findEnd(head)) != ParseResult.OK
                 || !router.route(snapshot, request, decision)
                 || router.writeCookies(decision, decision.primary(), scratch) <= 0) {
             throw new IllegalStateException("sample request does not route");

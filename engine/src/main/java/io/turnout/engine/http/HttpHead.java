@@ -47,7 +47,8 @@ public abstract class HttpHead {
     protected ByteBuffer buf;
     protected int start;
     protected int end;
-    private int scanFrom;
+    /** Bytes after the head's start that {@link #findEnd} has already looked at. */
+    private int scanned;
 
     protected int startLineEnd;
     protected int headerCount;
@@ -76,7 +77,7 @@ public abstract class HttpHead {
     /** Forgets the previous message; call before scanning a new head. */
     public void reset() {
         buf = null;
-        scanFrom = -1;
+        scanned = 0;
         headerCount = 0;
         contentLength = -1;
         contentLengthLines = 0;
@@ -94,18 +95,20 @@ public abstract class HttpHead {
     /**
      * Looks for the end of a head that starts at {@code buf.position()} and whose bytes end at
      * {@code buf.limit()}. Returns the index just after the empty line that ends it, or -1 if it
-     * is not complete. Remembers how far it looked, so each byte is scanned once across calls.
-     * A bare LF also ends the head here, so that the parser can reject it instead of waiting.
+     * is not complete. Remembers how far it looked, relative to the head's start (as HAProxy's
+     * {@code h1m.next} is), so each byte is scanned once across calls and moving the head within
+     * its buffer needs no adjustment. A bare LF also ends the head here, so that the parser can
+     * reject it instead of waiting.
      */
     public int findEnd(ByteBuffer in) {
-        int from = Math.max(scanFrom, in.position());
+        int base = in.position();
         int limit = in.limit();
-        for (int i = from; i < limit; i++) {
+        for (int i = base + scanned; i < limit; i++) {
             if (in.get(i) != Ascii.LF) {
                 continue;
             }
             if (i + 1 >= limit) {
-                scanFrom = i;
+                scanned = i - base;
                 return -1;
             }
             byte next = in.get(i + 1);
@@ -114,7 +117,7 @@ public abstract class HttpHead {
             }
             if (next == Ascii.CR) {
                 if (i + 2 >= limit) {
-                    scanFrom = i;
+                    scanned = i - base;
                     return -1;
                 }
                 if (in.get(i + 2) == Ascii.LF) {
@@ -122,22 +125,12 @@ public abstract class HttpHead {
                 }
             }
         }
-        scanFrom = limit;
+        scanned = limit - base;
         return -1;
     }
 
-    /** Where scanning resumes, relative to {@code position}; kept across a buffer compaction. */
-    public int scannedBytes(ByteBuffer in) {
-        return scanFrom < 0 ? 0 : scanFrom - in.position();
-    }
-
-    /** Re-bases the scan position after the buffer's content moved to index 0. */
-    public void rebaseScan(int scanned) {
-        scanFrom = scanned;
-    }
-
     /**
-     * Parses the complete head in {@code [in.position(), headEnd)}. Returns {@link HttpStatus#OK}
+     * Parses the complete head in {@code [in.position(), headEnd)}. Returns {@link ParseResult#OK}
      * or the status to answer with (400, 431, 501, 502, 505).
      */
     public final int parse(ByteBuffer in, int headEnd) {
@@ -149,7 +142,7 @@ public abstract class HttpHead {
             return malformed();
         }
         int status = parseStartLine(start, lineEndIndex - 2);
-        if (status != HttpStatus.OK) {
+        if (status != ParseResult.OK) {
             return status;
         }
         startLineEnd = lineEndIndex;
@@ -166,7 +159,7 @@ public abstract class HttpHead {
                 return tooManyHeaders();
             }
             status = parseHeaderLine(line, next - 2);
-            if (status != HttpStatus.OK) {
+            if (status != ParseResult.OK) {
                 return status;
             }
             line = next;
@@ -268,7 +261,7 @@ public abstract class HttpHead {
                 // passes through as it is
             }
         }
-        return HttpStatus.OK;
+        return ParseResult.OK;
     }
 
     /**

@@ -114,7 +114,7 @@ public final class RequestHead extends HttpHead {
         } else if (minor != '0') {
             return 400;
         }
-        return validTargetForm() ? HttpStatus.OK : 400;
+        return validTargetForm() ? ParseResult.OK : 400;
     }
 
     /**
@@ -232,7 +232,7 @@ public final class RequestHead extends HttpHead {
                 return super.onHeader(h);
             }
         }
-        return HttpStatus.OK;
+        return ParseResult.OK;
     }
 
     @Override
@@ -259,7 +259,7 @@ public final class RequestHead extends HttpHead {
         if (method == Method.CONNECT) {
             return 405; // a reverse proxy does not open tunnels to arbitrary hosts
         }
-        return HttpStatus.OK;
+        return ParseResult.OK;
     }
 
     @Override
@@ -278,6 +278,14 @@ public final class RequestHead extends HttpHead {
 
     public boolean expectsContinue() {
         return expectContinue;
+    }
+
+    /** How the request body is delimited: RFC 9112 §6.3, with no body when neither header is there. */
+    public BodyFramer.Kind bodyKind() {
+        if (chunked) {
+            return BodyFramer.Kind.CHUNKED;
+        }
+        return contentLength > 0 ? BodyFramer.Kind.LENGTH : BodyFramer.Kind.NONE;
     }
 
     /** The body length, or -1 for chunked. */

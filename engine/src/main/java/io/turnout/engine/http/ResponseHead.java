@@ -7,9 +7,6 @@ import java.nio.ByteBuffer;
  * 502: the proxy never relays a response whose end it cannot tell.
  */
 public final class ResponseHead extends HttpHead {
-    /** How the body of this response is delimited (RFC 9112 §6.3). */
-    public enum BodyKind { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
-
     private static final byte[] CONNECTION_CLOSE = Ascii.bytes("Connection: close\r\n");
     private static final byte[] CONNECTION_KEEP_ALIVE = Ascii.bytes("Connection: keep-alive\r\n");
     private static final byte[] CRLF = Ascii.bytes("\r\n");
@@ -44,14 +41,14 @@ public final class ResponseHead extends HttpHead {
             return 502;
         }
         status = code;
-        return HttpStatus.OK;
+        return ParseResult.OK;
     }
 
     @Override
     protected int otherCodings(boolean lastIsChunked) {
         // RFC 9112 §6.3: chunked last means chunked framing; otherwise the body runs to the close.
         chunked = lastIsChunked;
-        return HttpStatus.OK;
+        return ParseResult.OK;
     }
 
     @Override
@@ -59,7 +56,7 @@ public final class ResponseHead extends HttpHead {
         if (hasTransferEncoding && contentLength >= 0) {
             return 502; // ambiguous framing is never relayed (RFC 9112 §6.3 allows it, we do not)
         }
-        return HttpStatus.OK;
+        return ParseResult.OK;
     }
 
     @Override
@@ -104,25 +101,26 @@ public final class ResponseHead extends HttpHead {
         return status == 101;
     }
 
-    public BodyKind bodyKind(boolean requestWasHead) {
+    /** How the body of this response is delimited (RFC 9112 §6.3). */
+    public BodyFramer.Kind bodyKind(boolean requestWasHead) {
         if (requestWasHead || status < 200 || status == 204 || status == 304) {
-            return BodyKind.NONE;
+            return BodyFramer.Kind.NONE;
         }
         if (chunked) {
-            return BodyKind.CHUNKED;
+            return BodyFramer.Kind.CHUNKED;
         }
         if (hasTransferEncoding) {
-            return BodyKind.UNTIL_CLOSE;
+            return BodyFramer.Kind.UNTIL_CLOSE;
         }
         if (contentLength >= 0) {
-            return BodyKind.LENGTH;
+            return BodyFramer.Kind.LENGTH;
         }
-        return BodyKind.UNTIL_CLOSE;
+        return BodyFramer.Kind.UNTIL_CLOSE;
     }
 
     /** Whether the upstream connection can carry another request after this response. */
     public boolean upstreamReusable(boolean requestWasHead) {
-        return keepAlive() && bodyKind(requestWasHead) != BodyKind.UNTIL_CLOSE;
+        return keepAlive() && bodyKind(requestWasHead) != BodyFramer.Kind.UNTIL_CLOSE;
     }
 
     /** Upper bound of bytes {@link #writeClientHead} adds besides {@code extraLines}. */

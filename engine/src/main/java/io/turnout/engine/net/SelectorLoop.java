@@ -2,6 +2,7 @@ package io.turnout.engine.net;
 
 import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.retry.RetryBudget;
+import io.turnout.engine.retry.RetryPolicy;
 import io.turnout.engine.route.Router;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;
@@ -34,7 +35,7 @@ public final class SelectorLoop implements Runnable {
     private final BufferPool buffers;
     private final UpstreamPool upstreams;
     private final Router router = new Router();
-    private final RetryBudget retryBudget;
+    private final RetryPolicy retryPolicy;
     private final MpscUnboundedXaddArrayQueue<Runnable> commands = new MpscUnboundedXaddArrayQueue<>(64);
     /** Netty's pattern: only wake the selector when this loop is (about to be) blocked in select. */
     private final AtomicBoolean awake = new AtomicBoolean(true);
@@ -45,7 +46,6 @@ public final class SelectorLoop implements Runnable {
     private final Thread thread;
     private SelectionKey acceptKey;
     private long nextSweep;
-    private int clientConnections;
     /** Round robin position; per loop, so choosing a server touches no shared cache line. */
     private int roundRobin;
     private boolean draining;
@@ -59,7 +59,8 @@ public final class SelectorLoop implements Runnable {
         this.buffers = new BufferPool(settings.bufferSize(), settings.effectiveMaxBuffersPerThread());
         this.upstreams = new UpstreamPool(this);
         // SPEC §3's floor of 10 retries per second, shared out between the loops.
-        this.retryBudget = new RetryBudget(Math.max(1, 10 / settings.effectiveSelectorThreads()));
+        this.retryPolicy = new RetryPolicy(settings.maxRetries(),
+                new RetryBudget(Math.max(1, 10 / settings.effectiveSelectorThreads())));
         this.thread = new Thread(this, "turnout-selector-" + index);
     }
 
@@ -115,6 +116,10 @@ public final class SelectorLoop implements Runnable {
         }
     }
 
+    /**
+     * Whatever an attachment throws closes that attachment, and only it (Jetty's
+     * {@code ManagedSelector.processSelected}): the loop and every other connection go on.
+     */
     private void dispatch(SelectionKey key) {
         Object attachment = key.attachment();
         try {
@@ -123,10 +128,10 @@ public final class SelectorLoop implements Runnable {
             } else if (key.isValid() && key.isAcceptable()) {
                 acceptAll((ServerSocketChannel) key.channel());
             }
-        } catch (RuntimeException e) {
-            Logger.error(e, "Handler failed on {}", attachment);
-            if (attachment instanceof ClientConnection client) {
-                client.close();
+        } catch (Throwable t) {
+            Logger.error(t, "Handler failed on {}", attachment);
+            if (attachment instanceof IoHandler handler) {
+                handler.closeAfterError();
             }
         }
     }
@@ -216,7 +221,6 @@ public final class SelectorLoop implements Runnable {
                 channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
                 ClientConnection client = new ClientConnection(this, channel);
                 client.register(selector);
-                clientConnections++;
             } catch (IOException e) {
                 context.openClients().decrementAndGet();
                 closeQuietly(channel);
@@ -225,7 +229,6 @@ public final class SelectorLoop implements Runnable {
     }
 
     void clientClosed() {
-        clientConnections--;
         context.openClients().decrementAndGet();
         if (acceptKey != null && acceptKey.isValid() && acceptKey.interestOps() == 0 && canAccept()) {
             acceptKey.interestOps(SelectionKey.OP_ACCEPT);
@@ -252,10 +255,6 @@ public final class SelectorLoop implements Runnable {
 
     boolean isDraining() {
         return draining;
-    }
-
-    int clientConnections() {
-        return clientConnections;
     }
 
     void stop() {
@@ -305,8 +304,8 @@ public final class SelectorLoop implements Runnable {
         return buffers;
     }
 
-    RetryBudget retryBudget() {
-        return retryBudget;
+    RetryPolicy retryPolicy() {
+        return retryPolicy;
     }
 
     Router router() {
@@ -315,10 +314,6 @@ public final class SelectorLoop implements Runnable {
 
     UpstreamPool upstreams() {
         return upstreams;
-    }
-
-    int index() {
-        return index;
     }
 
     int nextRoundRobin() {

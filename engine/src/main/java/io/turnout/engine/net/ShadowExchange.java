@@ -1,12 +1,11 @@
 package io.turnout.engine.net;
 
-import io.turnout.engine.settings.ProxySettings;
-import io.turnout.engine.http.ChunkScanner;
-import io.turnout.engine.http.Checksums;
-import io.turnout.engine.http.HttpStatus;
+import io.turnout.engine.http.BodyFramer;
+import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.ResponseHead;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
+import io.turnout.engine.settings.ProxySettings;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -22,6 +21,10 @@ import java.util.zip.CRC32C;
  * two answers (status, Content-Type, body) when both have ended. It never delays the client.
  */
 final class ShadowExchange implements UpstreamOwner {
+    /** What the client's exchange takes over when P answers in L's place. */
+    record Answer(UpstreamConnection upstream, ByteBuffer buffer, ResponseHead head, int headEnd, Cluster cluster) {
+    }
+
     private enum State { CONNECTING, SENDING, AWAIT_HEAD, HOLDING, DISCARDING, PROMOTED, ENDED }
 
     private final SelectorLoop loop;
@@ -30,20 +33,18 @@ final class ShadowExchange implements UpstreamOwner {
     private final Cluster newest;
     private final Cluster cluster;
     private final boolean headRequest;
-    private ClientConnection client;
+    private final ResponseHead response = new ResponseHead();
+    private final BodyFramer body = new BodyFramer();
+    private final CRC32C checksum = new CRC32C();
+    private final RelayBuffer in;
+    private Exchange client;
     private State state = State.CONNECTING;
     private boolean primaryWon;
     private boolean promoteRequested;
-    private ResponseHead response = new ResponseHead();
-    private final ChunkScanner chunks = new ChunkScanner();
-    private final CRC32C checksum = new CRC32C();
+    private boolean bodyComplete;
     private UpstreamConnection upstream;
     private ByteBuffer out;
-    private ByteBuffer in;
     private int headEnd;
-    private ResponseHead.BodyKind kind;
-    private long remaining;
-    private long bodyLength;
 
     // The primary's answer, for the comparison.
     private boolean primaryEnded;
@@ -52,23 +53,19 @@ final class ShadowExchange implements UpstreamOwner {
     private long primaryChecksum;
     private long primaryLength;
 
-    ShadowExchange(SelectorLoop loop, ClientConnection client, Cluster newest, Cluster previous, boolean headRequest) {
+    ShadowExchange(SelectorLoop loop, Exchange client, Cluster newest, Cluster previous, boolean headRequest) {
         this.loop = loop;
         this.settings = loop.context().settings();
         this.buffers = loop.buffers();
+        this.in = new RelayBuffer(buffers);
         this.client = client;
         this.newest = newest;
         this.cluster = previous;
         this.headRequest = headRequest;
     }
 
-    Cluster cluster() {
-        return cluster;
-    }
-
-    /** Copies the request (head and complete body) and connects to a server of P. */
-    boolean start(ByteBuffer requestHead, ByteBuffer body, int bodyFrom, int bodyTo) {
-        Server server = pickServer();
+    /** Copies the request (head and complete body) and connects to {@code server} of P. */
+    boolean start(Server server, ByteBuffer requestHead, ByteBuffer requestBody, int bodyFrom, int bodyTo) {
         out = buffers.acquire();
         if (server == null || out == null || requestHead.limit() + (bodyTo - bodyFrom) > out.capacity()) {
             end();
@@ -76,7 +73,7 @@ final class ShadowExchange implements UpstreamOwner {
         }
         out.put(out.position(), requestHead, 0, requestHead.limit());
         out.position(requestHead.limit());
-        out.put(out.position(), body, bodyFrom, bodyTo - bodyFrom);
+        out.put(out.position(), requestBody, bodyFrom, bodyTo - bodyFrom);
         out.position(out.position() + bodyTo - bodyFrom).flip();
         upstream = loop.upstreams().lease(server, this);
         try {
@@ -89,25 +86,10 @@ final class ShadowExchange implements UpstreamOwner {
             end();
             return false;
         }
-        if (upstream.state == UpstreamConnection.State.LEASED) {
+        if (!upstream.isConnecting()) {
             connected();
-        } else {
-            upstream.deadline = System.nanoTime() + settings.connectTimeout().toNanos();
-            upstream.interest(SelectionKey.OP_CONNECT);
         }
         return true;
-    }
-
-    private Server pickServer() {
-        int n = cluster.servers().size();
-        int start = loop.nextRoundRobin() & Integer.MAX_VALUE;
-        for (int i = 0; i < n; i++) {
-            int index = (start + i) % n;
-            if (!cluster.isEjected(index)) {
-                return cluster.servers().get(index);
-            }
-        }
-        return n > 0 ? cluster.servers().get(start % n) : null;
     }
 
     @Override
@@ -118,14 +100,13 @@ final class ShadowExchange implements UpstreamOwner {
         }
         if (state == State.CONNECTING && (ready & SelectionKey.OP_CONNECT) != 0) {
             try {
-                if (!upstream.channel.finishConnect()) {
+                if (!upstream.finishConnect()) {
                     return;
                 }
             } catch (IOException e) {
                 fail(true, "connect: " + e.getMessage());
                 return;
             }
-            upstream.state = UpstreamConnection.State.LEASED;
             connected();
             return;
         }
@@ -146,9 +127,15 @@ final class ShadowExchange implements UpstreamOwner {
         }
     }
 
+    @Override
+    public void closeAfterError(UpstreamConnection from) {
+        upstream = null;
+        fail(false, "internal error");
+    }
+
     private void connected() {
         state = State.SENDING;
-        upstream.deadline = System.nanoTime() + settings.responseTimeout().toNanos();
+        upstream.deadlineIn(settings.responseTimeout().toNanos());
         send();
     }
 
@@ -170,52 +157,41 @@ final class ShadowExchange implements UpstreamOwner {
     }
 
     private void read() {
-        if (in == null) {
-            in = buffers.acquire();
-            if (in == null) {
-                fail(false, "no buffer");
-                return;
-            }
-            in.flip();
+        if (!in.acquire(0)) {
+            fail(false, "no buffer");
+            return;
         }
-        int scanned = response.scannedBytes(in);
-        in.compact();
         int n;
         try {
-            n = upstream.channel.read(in);
+            n = in.readFrom(upstream.channel);
         } catch (IOException e) {
             n = -1;
         }
-        in.flip();
-        if (state == State.AWAIT_HEAD) {
-            response.rebaseScan(scanned);
-        }
         if (n < 0) {
-            if (state == State.DISCARDING && kind == ResponseHead.BodyKind.UNTIL_CLOSE) {
+            if (state == State.DISCARDING && body.endOfInput()) {
                 bodyEnded(false);
             } else {
                 fail(false, "connection closed");
             }
-            return;
-        }
-        if (state == State.AWAIT_HEAD) {
+        } else if (state == State.AWAIT_HEAD) {
             parseHead();
-        } else if (state == State.DISCARDING) {
-            upstream.deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+        } else {
+            upstream.deadlineIn(settings.idleTimeout().toNanos());
             discard();
         }
     }
 
     private void parseHead() {
+        ByteBuffer bytes = in.bytes();
         while (true) {
-            int end = response.findEnd(in);
+            int end = response.findEnd(bytes);
             if (end < 0) {
-                if (in.remaining() >= settings.maxHeadBytes()) {
+                if (bytes.remaining() >= settings.maxHeadBytes()) {
                     fail(false, "response head too large");
                 }
                 return;
             }
-            if (response.parse(in, end) != HttpStatus.OK) {
+            if (response.parse(bytes, end) != ParseResult.OK) {
                 fail(false, "malformed response head");
                 return;
             }
@@ -223,10 +199,10 @@ final class ShadowExchange implements UpstreamOwner {
                 headEnd = end;
                 break;
             }
-            in.position(end);
+            in.skipTo(end);
             response.reset();
         }
-        upstream.deadline = 0;
+        upstream.clearDeadline();
         upstream.interest(0); // hold P's answer until L's head decides who answers
         state = State.HOLDING;
         if (response.status() < 500) {
@@ -259,7 +235,7 @@ final class ShadowExchange implements UpstreamOwner {
         primaryEnded = true;
         primaryChecksum = bodyChecksum;
         primaryLength = length;
-        if (state == State.ENDED && kind != null) {
+        if (state == State.ENDED && bodyComplete) {
             compare();
         }
     }
@@ -284,98 +260,55 @@ final class ShadowExchange implements UpstreamOwner {
         return state != State.ENDED;
     }
 
+    /** Hands P's connection, buffer and parsed head to the client's exchange; this one is then over. */
     private void promote() {
         state = State.PROMOTED;
-        ClientConnection owner = client;
+        Exchange owner = client;
         client = null;
-        owner.adoptShadow(this);
-    }
-
-    /** Hands P's connection, buffer and parsed head to the client; this exchange is then over. */
-    UpstreamConnection takeUpstream() {
-        UpstreamConnection taken = upstream;
+        Answer answer = new Answer(upstream, in.detach(), response, headEnd, cluster);
         upstream = null;
-        return taken;
-    }
-
-    ByteBuffer takeBuffer() {
-        ByteBuffer taken = in;
-        in = null;
-        return taken;
-    }
-
-    ResponseHead swapResponse(ResponseHead spare) {
-        ResponseHead taken = response;
-        response = spare;
-        return taken;
-    }
-
-    int headEnd() {
-        return headEnd;
+        owner.adoptShadow(answer);
     }
 
     // ---- discarding P's body ----------------------------------------------------------------------
 
     private void startDiscarding() {
         state = State.DISCARDING;
-        kind = response.bodyKind(headRequest);
-        remaining = response.contentLength();
-        chunks.reset();
-        if (kind == ResponseHead.BodyKind.CHUNKED) {
-            chunks.checksumData(checksum);
-        }
-        in.position(headEnd);
-        if (kind == ResponseHead.BodyKind.NONE) {
-            bodyEnded(response.upstreamReusable(headRequest) && !in.hasRemaining());
+        body.begin(response.bodyKind(headRequest), response.contentLength());
+        body.digestInto(checksum);
+        in.skipTo(headEnd);
+        if (body.isDone()) {
+            bodyEnded(response.upstreamReusable(headRequest) && !in.bytes().hasRemaining());
             return;
         }
         upstream.interest(SelectionKey.OP_READ);
-        upstream.deadline = System.nanoTime() + settings.idleTimeout().toNanos();
+        upstream.deadlineIn(settings.idleTimeout().toNanos());
         discard();
     }
 
     private void discard() {
-        int from = in.position();
-        int limit = in.limit();
-        int end;
-        switch (kind) {
-            case LENGTH -> {
-                end = from + (int) Math.min(remaining, limit - from);
-                remaining -= end - from;
-                Checksums.update(checksum, in, from, end);
-                bodyLength += end - from;
-            }
-            case CHUNKED -> {
-                end = chunks.scan(in, from, limit);
-                if (end == ChunkScanner.ERROR) {
-                    fail(false, "bad chunk");
-                    return;
-                }
-            }
-            default -> {
-                end = limit;
-                Checksums.update(checksum, in, from, end);
-                bodyLength += end - from;
-            }
+        ByteBuffer bytes = in.bytes();
+        int end = body.frame(bytes, bytes.position(), bytes.limit());
+        if (end == BodyFramer.ERROR) {
+            fail(false, "bad chunk");
+            return;
         }
-        in.position(end);
-        boolean done = (kind == ResponseHead.BodyKind.LENGTH && remaining == 0)
-                || (kind == ResponseHead.BodyKind.CHUNKED && chunks.isDone());
-        if (done) {
-            bodyEnded(response.upstreamReusable(headRequest) && !in.hasRemaining());
+        in.skipTo(end);
+        if (body.isDone()) {
+            bodyEnded(response.upstreamReusable(headRequest) && !bytes.hasRemaining());
         }
     }
 
     private void bodyEnded(boolean reusable) {
         if (upstream != null) {
             if (reusable) {
-                upstream.deadline = 0;
                 loop.upstreams().giveBack(upstream);
             } else {
                 upstream.close();
             }
             upstream = null;
         }
+        bodyComplete = true;
         end();
         if (primaryEnded) {
             compare();
@@ -383,10 +316,11 @@ final class ShadowExchange implements UpstreamOwner {
     }
 
     private void compare() {
+        long length = body.length();
         boolean diverged = primaryStatus != response.status()
                 || primaryContentType != response.contentTypeHash()
                 || primaryChecksum != checksum.getValue()
-                || (kind != ResponseHead.BodyKind.CHUNKED && primaryLength >= 0 && primaryLength != bodyLength);
+                || (length >= 0 && primaryLength >= 0 && primaryLength != length);
         if (diverged) {
             newest.state().countDivergence();
             Logger.debug("CONCURRENT divergence between {} and {}: status {} vs {}", newest.version(),
@@ -404,9 +338,9 @@ final class ShadowExchange implements UpstreamOwner {
             upstream.close();
             upstream = null;
         }
-        kind = null; // nothing to compare
+        bodyComplete = false; // nothing to compare
         boolean waitingClient = promoteRequested && client != null;
-        ClientConnection owner = client;
+        Exchange owner = client;
         client = null;
         end();
         if (waitingClient) {
@@ -418,8 +352,7 @@ final class ShadowExchange implements UpstreamOwner {
         state = State.ENDED;
         buffers.release(out);
         out = null;
-        buffers.release(in);
-        in = null;
+        in.release();
         if (upstream != null) {
             upstream.close();
             upstream = null;

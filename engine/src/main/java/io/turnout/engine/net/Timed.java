@@ -6,10 +6,18 @@ package io.turnout.engine.net;
  * and keeps timeouts out of the per-request path.
  */
 abstract class Timed {
-    /** {@code System.nanoTime()} deadline; 0 means none. */
+    /** {@code System.nanoTime()} deadline; 0 means none. Written only through the methods below. */
     long deadline;
     /** Position in the loop's sweep list, for O(1) removal. */
     int sweepIndex = -1;
+
+    final void deadlineIn(long nanos) {
+        deadline = System.nanoTime() + nanos;
+    }
+
+    final void clearDeadline() {
+        deadline = 0;
+    }
 
     abstract void onTimeout(long now);
 }

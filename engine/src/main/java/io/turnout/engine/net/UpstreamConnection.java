@@ -3,47 +3,50 @@ package io.turnout.engine.net;
 import io.turnout.engine.route.Server;
 
 import java.io.IOException;
+import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
 /**
- * One connection to an upstream server. While leased it belongs to one {@link ClientConnection}
- * and forwards its readiness there; while idle it sits in the {@link UpstreamPool}, watched for a
- * close by the server.
+ * One connection to an upstream server. While leased it belongs to one {@link UpstreamOwner} and
+ * forwards its readiness there; while idle it sits in the {@link UpstreamPool}, watched for a
+ * close by the server. Its state changes only through the methods here.
  */
 final class UpstreamConnection extends Timed implements IoHandler {
-    enum State { CONNECTING, LEASED, IDLE, CLOSED }
+    private enum State { CONNECTING, LEASED, IDLE, CLOSED }
 
     final Server server;
     final SocketChannel channel;
     private final SelectorLoop loop;
-    SelectionKey key;
-    State state = State.CONNECTING;
-    UpstreamOwner owner;
-    /** Whether this connection has carried a request before (a reused connection may be stale). */
-    boolean reused;
+    private SelectionKey key;
+    private State state = State.CONNECTING;
+    private UpstreamOwner owner;
     private int interest = -1;
 
-    UpstreamConnection(SelectorLoop loop, Server server, SocketChannel channel) {
+    private UpstreamConnection(SelectorLoop loop, Server server, SocketChannel channel, UpstreamOwner owner) {
         this.loop = loop;
         this.server = server;
         this.channel = channel;
+        this.owner = owner;
     }
 
-    /** Opens a non-blocking connection; the owner hears of completion through OP_CONNECT. */
+    /**
+     * Opens a non-blocking connection for {@code owner}; {@link #isConnecting} until OP_CONNECT
+     * reports completion and {@link #finishConnect} succeeds.
+     */
     static UpstreamConnection open(SelectorLoop loop, Server server, UpstreamOwner owner) throws IOException {
         SocketChannel channel = SocketChannel.open();
-        UpstreamConnection upstream = new UpstreamConnection(loop, server, channel);
-        upstream.owner = owner;
+        UpstreamConnection upstream = new UpstreamConnection(loop, server, channel, owner);
         try {
             channel.configureBlocking(false);
-            channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             upstream.key = channel.register(loop.selector(), 0, upstream);
             loop.track(upstream);
             loop.context().openUpstreams().incrementAndGet();
             if (channel.connect(server.address())) {
                 upstream.state = State.LEASED;
             } else {
+                upstream.deadlineIn(loop.context().settings().connectTimeout().toNanos());
                 upstream.interest(SelectionKey.OP_CONNECT);
             }
             return upstream;
@@ -51,6 +54,43 @@ final class UpstreamConnection extends Timed implements IoHandler {
             upstream.close();
             throw e;
         }
+    }
+
+    /** Completes a connect that OP_CONNECT reported. Returns false when it is still under way. */
+    boolean finishConnect() throws IOException {
+        if (!channel.finishConnect()) {
+            return false;
+        }
+        state = State.LEASED;
+        return true;
+    }
+
+    boolean isConnecting() {
+        return state == State.CONNECTING;
+    }
+
+    boolean isLeased() {
+        return state == State.LEASED;
+    }
+
+    /** Taken out of the pool by {@code newOwner}. */
+    void leaseTo(UpstreamOwner newOwner) {
+        state = State.LEASED;
+        owner = newOwner;
+        clearDeadline();
+    }
+
+    /** Put back in the pool: watched for the server's close until {@code idleNanos} pass. */
+    void parkIdle(long idleNanos) {
+        state = State.IDLE;
+        owner = null;
+        interest(SelectionKey.OP_READ);
+        deadlineIn(idleNanos);
+    }
+
+    /** A leased connection changes hands (a CONCURRENT answer promoted, a tunnel opened). */
+    void handTo(UpstreamOwner newOwner) {
+        owner = newOwner;
     }
 
     void interest(int ops) {
@@ -61,8 +101,8 @@ final class UpstreamConnection extends Timed implements IoHandler {
     }
 
     @Override
-    public void onReady(SelectionKey key) {
-        if (!key.isValid()) {
+    public void onReady(SelectionKey readyKey) {
+        if (!readyKey.isValid()) {
             return;
         }
         if (state == State.IDLE) {
@@ -71,7 +111,7 @@ final class UpstreamConnection extends Timed implements IoHandler {
             return;
         }
         if (owner != null) {
-            owner.onUpstreamReady(this, key.readyOps());
+            owner.onUpstreamReady(this, readyKey.readyOps());
         }
     }
 
@@ -81,6 +121,15 @@ final class UpstreamConnection extends Timed implements IoHandler {
             loop.upstreams().discard(this);
         } else if (owner != null) {
             owner.onUpstreamTimeout(this);
+        }
+    }
+
+    @Override
+    public void closeAfterError() {
+        UpstreamOwner abandoned = owner;
+        close();
+        if (abandoned != null) {
+            abandoned.closeAfterError(this);
         }
     }
 

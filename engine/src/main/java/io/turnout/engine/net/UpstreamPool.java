@@ -2,7 +2,6 @@ package io.turnout.engine.net;
 
 import io.turnout.engine.route.Server;
 
-import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,10 +31,7 @@ final class UpstreamPool {
         UpstreamConnection upstream;
         while ((upstream = connections.pollLast()) != null) {
             if (upstream.channel.isOpen()) {
-                upstream.state = UpstreamConnection.State.LEASED;
-                upstream.owner = owner;
-                upstream.reused = true;
-                upstream.deadline = 0;
+                upstream.leaseTo(owner);
                 return upstream;
             }
             upstream.close();
@@ -49,10 +45,7 @@ final class UpstreamPool {
         if (connections.size() >= MAX_IDLE_PER_SERVER) {
             connections.pollFirst().close();
         }
-        upstream.state = UpstreamConnection.State.IDLE;
-        upstream.owner = null;
-        upstream.interest(SelectionKey.OP_READ);
-        upstream.deadline = System.nanoTime() + loop.context().settings().idleTimeout().toNanos();
+        upstream.parkIdle(loop.context().settings().idleTimeout().toNanos());
         connections.addLast(upstream);
     }
 

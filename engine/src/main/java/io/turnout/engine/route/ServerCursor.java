@@ -61,8 +61,4 @@ public final class ServerCursor {
     public Cluster currentCluster() {
         return current;
     }
-
-    public Cluster primary() {
-        return primary;
-    }
 }

@@ -153,6 +153,8 @@ class RollbackTest {
         Await.until("b is re-admitted", Duration.ofSeconds(10),
                 () -> !proxy.writer().snapshot().byUuid(cluster.uuid()).isEjected(1));
         assertTrue(proxy.engine().events().snapshot().stream().anyMatch(e -> e.type() == Event.Type.READMISSION));
+        // The probe's connect succeeds in the kernel before the backend's accept thread counts it.
+        Await.until("the probe's connection is counted", () -> b.connectionCount() > connectionsBefore);
         assertEquals(connectionsBefore, b.connectionCount() - 1, "only the probe connected while it was ejected");
         Await.until("b serves again", () -> RawHttpClient.get(proxy.port(), "/").bodyText().equals("b"));
     }
