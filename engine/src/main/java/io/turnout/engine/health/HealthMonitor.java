@@ -2,6 +2,7 @@ package io.turnout.engine.health;
 
 import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.counters.OutcomeWindow;
+import io.turnout.engine.retry.Failure;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.Server;
@@ -80,6 +81,19 @@ public final class HealthMonitor implements AutoCloseable {
      */
     public void onFailure(Cluster cluster, Server server, boolean connectFailure, String reason) {
         onFailure(cluster, server, connectFailure, reason, 0);
+    }
+
+    /**
+     * One try on {@code server} failed as {@code failure} (with the 5xx {@code status} for a
+     * server error, and a {@code reason} when there is more to say than the failure's name).
+     */
+    public void onTryFailed(Cluster cluster, Server server, Failure failure, int status, String reason) {
+        if (failure == Failure.SERVER_ERROR) {
+            onServerError(cluster, server, status);
+        } else {
+            onFailure(cluster, server, failure.isConnect(), reason != null ? reason : failure.name());
+        }
+        cluster.state().metrics().onUpstreamFailure();
     }
 
     /** {@code server} answered with a 5xx {@code status}; the reason text is made only if needed. */

@@ -1,7 +1,6 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.http.BodyFramer;
-import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.RequestHead;
 import io.turnout.engine.http.ResponseHead;
 import io.turnout.engine.retry.Action;
@@ -16,7 +15,6 @@ import io.turnout.engine.settings.ProxySettings;
 import org.tinylog.Logger;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.zip.CRC32C;
@@ -28,10 +26,10 @@ import java.util.zip.CRC32C;
  * on its own and the path allocates nothing. It never closes the client connection itself: it
  * ends with an {@link Outcome}, and the connection acts on it.
  *
- * <p>Client bytes go from the connection's buffer to the upstream, upstream bytes from
- * {@link #upIn} to the client; only the heads are rewritten, into their own buffers, and go out in
- * a gathering write with the body bytes that follow. A side is read only while the other side has
- * nothing pending, which is the back pressure (Netty's HexDumpProxy discipline).
+ * <p>Client bytes go from the connection's buffer to the upstream, upstream bytes through the
+ * {@link ResponseRelay} to the client; only the heads are rewritten, into their own buffers, and
+ * go out in a gathering write with the body bytes that follow. A side is read only while the
+ * other side has nothing pending, which is the back pressure (Netty's HexDumpProxy discipline).
  */
 final class Exchange implements UpstreamOwner {
     /** How an exchange ended, for the connection to act on. */
@@ -49,55 +47,31 @@ final class Exchange implements UpstreamOwner {
         ANSWER
     }
 
-    private enum ResponsePhase { HEAD, BODY, DONE }
-
-    /**
-     * A safe request's response with a Content-Length up to this is held until its body is in,
-     * so a server that dies between its head and its body is retried instead of showing the
-     * client a truncated response (SPEC §3: retry while no response byte reached the client).
-     */
-    private static final int HOLD_BODY_LIMIT = 16 * 1024;
-
     private final ClientConnection connection;
     private final SelectorLoop loop;
     private final ProxyContext context;
     private final ProxySettings settings;
     private final BufferPool buffers;
     private final SocketChannel client;
-    private final byte[] clientAddress;
     private final RelayBuffer in;
-    private final RelayBuffer upIn;
-    private final BodyFramer requestBody = new BodyFramer();
-    private final BodyFramer responseBody = new BodyFramer();
+    private final RequestRelay request;
+    private final ResponseRelay response;
+    private final ConcurrentPair concurrent;
     private final RouteDecision route = new RouteDecision();
     private final ServerCursor cursor = new ServerCursor();
-    private final ServerCursor shadowCursor = new ServerCursor();
     private final Attempt attempt = new Attempt();
     private final byte[] cookieScratch = new byte[Router.cookieScratchSize()];
-    private RequestHead request;
-    private ResponseHead response = new ResponseHead();
-    private ByteBuffer requestHeadOut;
-    private ByteBuffer responseHeadOut;
     private UpstreamConnection upstream;
     private Cluster servingCluster;
     private boolean headRequest;
     private boolean clientHttp10;
     private boolean clientWantsClose;
     private boolean upgradeRequested;
-    private boolean requestSent;
-    private boolean upstreamWritePending;
     private long requestStart;
-    private ResponsePhase responsePhase = ResponsePhase.DONE;
-    private boolean holdingHead;
     private boolean upstreamReusable;
     private boolean closeAfterResponse;
     private Outcome outcome = Outcome.RUNNING;
     private int answerStatus;
-
-    // CONCURRENT: P asked in parallel, then (once L answers) compared with L's answer.
-    private ShadowExchange shadow;
-    private ShadowExchange comparing;
-    private CRC32C bodyDigest;
 
     Exchange(ClientConnection connection, SelectorLoop loop, SocketChannel client, byte[] clientAddress, RelayBuffer in) {
         this.connection = connection;
@@ -106,9 +80,10 @@ final class Exchange implements UpstreamOwner {
         this.settings = context.settings();
         this.buffers = loop.buffers();
         this.client = client;
-        this.clientAddress = clientAddress;
         this.in = in;
-        this.upIn = new RelayBuffer(buffers);
+        this.concurrent = new ConcurrentPair(loop);
+        this.request = new RequestRelay(in, buffers, attempt, clientAddress);
+        this.response = new ResponseRelay(connection, client, buffers, settings, attempt);
     }
 
     Outcome outcome() {
@@ -121,68 +96,40 @@ final class Exchange implements UpstreamOwner {
 
     // ---- starting -----------------------------------------------------------------------------
 
-    /** Starts the exchange for {@code head}, parsed from the client's buffer up to {@code headEnd}. */
-    void start(RequestHead head, int headEnd) {
-        request = head;
+    /** Starts the exchange for {@code parsed}, read from the client's buffer up to {@code headEnd}. */
+    void start(RequestHead parsed, int headEnd) {
         outcome = Outcome.RUNNING;
-        attempt.begin(head.method().isSafe());
+        attempt.begin(parsed.method().isSafe());
         requestStart = System.nanoTime();
         loop.retryPolicy().onRequest(requestStart);
-        if (!loop.router().route(context.writer().snapshot(), head, route)) {
+        if (!loop.router().route(context.writer().snapshot(), parsed, route)) {
             answer(503);
             return;
         }
-        requestHeadOut = buffers.acquire();
-        if (requestHeadOut == null) {
-            answer(503);
+        int refused = request.begin(parsed, headEnd);
+        if (refused != 0) {
+            answer(refused);
             return;
         }
-        if (head.length() + head.rewriteOverhead(clientAddress.length) > requestHeadOut.capacity()) {
-            answer(431);
-            return;
-        }
-        head.writeUpstreamHead(requestHeadOut, clientAddress);
-        requestHeadOut.flip();
-        headRequest = head.method() == RequestHead.Method.HEAD;
-        clientHttp10 = !head.isHttp11();
-        clientWantsClose = !head.keepAlive();
-        upgradeRequested = head.isUpgrade();
-        in.skipTo(headEnd);
-        in.keepFromHere();
+        headRequest = parsed.method() == RequestHead.Method.HEAD;
+        clientHttp10 = !parsed.isHttp11();
+        clientWantsClose = !parsed.keepAlive();
+        upgradeRequested = parsed.isUpgrade();
         beginTry();
         Cluster fallback = route.fallback();
-        if (route.shadow() != null && startShadow(headEnd)) {
+        if (route.shadow() != null && concurrent.start(this, route, headRequest, request.head(), in.bytes(), headEnd,
+                parsed.bodyLength(), parsed.isChunked())) {
             fallback = null; // if L fails, P's answer is already on its way
         }
         cursor.begin(route.primary(), fallback, loop.nextRoundRobin());
         connectNext();
     }
 
-    /** CONCURRENT: asks P too, when the whole request (head and body) is at hand to copy. */
-    private boolean startShadow(int headEnd) {
-        shadow = null;
-        long bodyLength = request.bodyLength();
-        if (request.isChunked() || in.bytes().limit() - headEnd < bodyLength) {
-            return false; // a streamed body is sent to L only
-        }
-        shadowCursor.begin(route.shadow(), null, loop.nextRoundRobin());
-        ShadowExchange started = new ShadowExchange(loop, this, route.newest(), route.shadow(), headRequest);
-        if (!started.start(shadowCursor.next(), requestHeadOut, in.bytes(), headEnd, headEnd + (int) bodyLength)) {
-            return false;
-        }
-        shadow = started;
-        return true;
-    }
-
     /** Everything one try of the request starts afresh. */
     private void beginTry() {
-        requestBody.begin(request.bodyKind(), request.bodyLength());
-        requestSent = false;
-        upstreamWritePending = false;
+        request.beginTry();
         attempt.requestBytesSent(false).responseStarted(false);
-        response.reset();
-        responsePhase = ResponsePhase.HEAD;
-        holdingHead = false;
+        response.begin();
         upstreamReusable = false;
         closeAfterResponse = false;
     }
@@ -195,30 +142,15 @@ final class Exchange implements UpstreamOwner {
             return;
         }
         servingCluster = cursor.currentCluster();
-        upstream = loop.upstreams().lease(server, this);
-        if (upstream == null) {
-            try {
-                upstream = UpstreamConnection.open(loop, server, this);
-            } catch (IOException e) {
-                failed(Failure.CONNECT_REFUSED, server, 0, e.getMessage());
-                return;
-            }
+        try {
+            upstream = loop.upstreams().leaseOrOpen(server, this);
+        } catch (IOException e) {
+            failed(Failure.CONNECT_REFUSED, server, 0, e.getMessage());
+            return;
         }
         if (!upstream.isConnecting()) {
             onConnected();
         }
-    }
-
-    private void finishConnect() {
-        try {
-            if (!upstream.finishConnect()) {
-                return;
-            }
-        } catch (IOException e) {
-            failed(Failure.CONNECT_REFUSED, upstream.server, 0, e.getMessage());
-            return;
-        }
-        onConnected();
     }
 
     private void onConnected() {
@@ -236,7 +168,7 @@ final class Exchange implements UpstreamOwner {
             return;
         }
         if ((ready & SelectionKey.OP_CONNECT) != 0) {
-            finishConnect();
+            onConnected();
         } else {
             if ((ready & SelectionKey.OP_WRITE) != 0) {
                 pumpRequest();
@@ -249,6 +181,14 @@ final class Exchange implements UpstreamOwner {
     }
 
     @Override
+    public void onUpstreamConnectFailed(UpstreamConnection from, IOException failure) {
+        if (from == upstream) {
+            failed(Failure.CONNECT_REFUSED, from.server, 0, failure.getMessage());
+        }
+        connection.afterExchangeEvent();
+    }
+
+    @Override
     public void onUpstreamTimeout(UpstreamConnection from) {
         if (from != upstream) {
             from.close();
@@ -256,12 +196,12 @@ final class Exchange implements UpstreamOwner {
         }
         if (from.isConnecting()) {
             failed(Failure.CONNECT_TIMEOUT, from.server, 0, null);
-        } else if (responsePhase == ResponsePhase.HEAD) {
+        } else if (response.awaitingHead()) {
             failed(Failure.RESPONSE_TIMEOUT, from.server, 0, null);
         } else if (!attempt.responseStarted()) {
             failed(Failure.RESET, from.server, 0, null); // stalled before a byte reached the client
         } else {
-            end(Outcome.ABORT); // stalled mid-body: the client can only see the connection end
+            outcome = Outcome.ABORT; // stalled mid-body: the client can only see the connection end
         }
         connection.afterExchangeEvent();
     }
@@ -269,7 +209,7 @@ final class Exchange implements UpstreamOwner {
     @Override
     public void closeAfterError(UpstreamConnection from) {
         upstream = from == upstream ? null : upstream;
-        end(Outcome.ABORT);
+        outcome = Outcome.ABORT;
         connection.afterExchangeEvent();
     }
 
@@ -284,72 +224,39 @@ final class Exchange implements UpstreamOwner {
 
     /** Whether the request is complete, so a client's half-close can still get its response. */
     boolean requestComplete() {
-        return requestBody.isDone();
+        return request.isComplete();
     }
 
     // ---- request side -------------------------------------------------------------------------
 
-    /** Frames newly read request body bytes and writes what is framed to the upstream. */
     private void pumpRequest() {
         if (upstream == null || !upstream.isLeased()) {
             return;
         }
-        if (!requestBody.isDone() && !frameRequestBody()) {
-            return;
-        }
-        if (flushToUpstream() && requestBody.isDone()) {
-            requestSent = true;
-            if (responsePhase == ResponsePhase.DONE) {
-                finish(); // the response finished while the body was still going out
+        switch (request.pump(upstream.channel)) {
+            case BAD_BODY -> answer(400);
+            case UPSTREAM_GONE -> failed(Failure.RESET, upstream.server, 0, null);
+            case SENT -> {
+                if (response.isDone()) {
+                    finish(); // the response finished while the body was still going out
+                }
+            }
+            default -> {
+                // more to come
             }
         }
-    }
-
-    private boolean frameRequestBody() {
-        int end = requestBody.frame(in.bytes(), in.sendEnd(), in.bytes().limit());
-        if (end == BodyFramer.ERROR) {
-            answer(400);
-            return false;
-        }
-        in.framedTo(end);
-        return true;
-    }
-
-    /** Writes the pending request head and framed body bytes. Returns true when nothing is left. */
-    private boolean flushToUpstream() {
-        if (!(requestHeadOut != null && requestHeadOut.hasRemaining()) && !in.hasPending()) {
-            upstreamWritePending = false;
-            return true;
-        }
-        try {
-            if (in.writeTo(upstream.channel, requestHeadOut) > 0) {
-                attempt.requestBytesSent(true);
-            }
-        } catch (IOException e) {
-            failed(Failure.RESET, upstream.server, 0, null);
-            return false;
-        }
-        upstreamWritePending = requestHeadOut.hasRemaining() || in.hasPending();
-        return !upstreamWritePending;
     }
 
     // ---- response side ------------------------------------------------------------------------
 
     private void onUpstreamReadable() {
-        if (!upIn.acquire(0)) {
+        int n = response.readFrom(upstream.channel);
+        if (n == ResponseRelay.NO_BUFFER) {
             failed(Failure.NO_BUFFER, upstream.server, 0, null);
-            return;
-        }
-        int n;
-        try {
-            n = upIn.readFrom(upstream.channel);
-        } catch (IOException e) {
-            n = -1;
-        }
-        if (n < 0) {
+        } else if (n < 0) {
             onUpstreamEof();
         } else if (n > 0) {
-            if (responsePhase == ResponsePhase.BODY) {
+            if (response.inBody()) {
                 upstream.deadlineIn(settings.idleTimeout().toNanos());
             }
             pumpResponse();
@@ -357,195 +264,98 @@ final class Exchange implements UpstreamOwner {
     }
 
     private void onUpstreamEof() {
-        switch (responsePhase) {
-            case HEAD -> failed(Failure.RESET, upstream.server, 0, null);
-            case BODY -> {
-                upstreamReusable = false;
-                if (responseBody.endOfInput()) {
-                    responsePhase = ResponsePhase.DONE; // the close is the end of this body
-                    if (flushToClient()) {
-                        finish();
-                    }
-                } else if (!attempt.responseStarted()) {
-                    failed(Failure.RESET, upstream.server, 0, null); // died before its held body was complete
-                } else {
-                    end(Outcome.ABORT); // truncated: closing is the only honest signal left
-                }
-            }
-            default -> upstreamReusable = false;
+        upstreamReusable = false;
+        if (response.awaitingHead()) {
+            failed(Failure.RESET, upstream.server, 0, null);
+        } else if (response.endOfInput()) {
+            pumpResponse(); // the close is the end of this body
+        } else if (response.inBody() && !attempt.responseStarted()) {
+            failed(Failure.RESET, upstream.server, 0, null); // died before its held body was complete
+        } else if (response.inBody()) {
+            outcome = Outcome.ABORT; // truncated: closing is the only honest signal left
         }
     }
 
-    /** Parses heads, frames body bytes and writes them to the client, as far as the bytes go. */
+    /** Relays the response as far as the bytes go, deciding at each head. */
     private void pumpResponse() {
         while (outcome == Outcome.RUNNING) {
-            if (responsePhase == ResponsePhase.HEAD && !parseResponseHead()) {
-                return;
-            }
-            if (outcome != Outcome.RUNNING || (responsePhase == ResponsePhase.BODY && !frameResponseBody())) {
-                return;
-            }
-            holdingHead = shouldHoldHead();
-            if (holdingHead || !flushToClient()) {
-                return;
-            }
-            if (responsePhase == ResponsePhase.DONE) {
-                if (requestSent || !requestBody.isDone()) {
-                    finish();
+            switch (response.advance()) {
+                case HEAD -> {
+                    if (!onResponseHead()) {
+                        return;
+                    }
                 }
-                return;
+                case BAD_HEAD -> {
+                    failed(Failure.BAD_RESPONSE, upstream.server, 0, null);
+                    return;
+                }
+                case BAD_BODY, CLIENT_GONE -> {
+                    outcome = Outcome.ABORT;
+                    return;
+                }
+                case DONE -> {
+                    if (request.isSent() || !request.isComplete()) {
+                        finish();
+                    }
+                    return;
+                }
+                default -> {
+                    return;
+                }
             }
-            if (responsePhase != ResponsePhase.HEAD || !upIn.bytes().hasRemaining()) {
-                return; // otherwise the final head may follow a 1xx in the same read
+        }
+    }
+
+    /** A complete head arrived. Returns true when the relay goes on with it. */
+    private boolean onResponseHead() {
+        ResponseHead head = response.head();
+        if (!head.isInterim() && head.status() >= 500
+                && failed(Failure.SERVER_ERROR, upstream.server, head.status(), null) != Action.RELAY) {
+            return false;
+        }
+        if (head.isInterim()) {
+            if (!response.relayInterim()) {
+                failed(Failure.NO_BUFFER, upstream.server, 0, null);
+                return false;
             }
+            return true;
         }
+        return acceptFinalHead();
     }
 
-    private boolean shouldHoldHead() {
-        return !attempt.responseStarted() && attempt.isSafe() && responsePhase == ResponsePhase.BODY
-                && responseBody.kind() == BodyFramer.Kind.LENGTH && response.contentLength() <= HOLD_BODY_LIMIT
-                && upIn.sendEnd() + responseBody.remaining() <= upIn.bytes().capacity();
-    }
-
-    /** Returns true when a head was consumed (final or interim). */
-    private boolean parseResponseHead() {
-        ByteBuffer bytes = upIn.bytes();
-        int end = response.findEnd(bytes);
-        if (end < 0) {
-            if (bytes.remaining() >= settings.maxHeadBytes()) {
-                failed(Failure.BAD_RESPONSE, upstream.server, 0, null);
-            }
-            return false;
-        }
-        if (response.parse(bytes, end) != ParseResult.OK || end - bytes.position() > settings.maxHeadBytes()) {
-            failed(Failure.BAD_RESPONSE, upstream.server, 0, null);
-            return false;
-        }
-        if (!response.isInterim() && response.status() >= 500
-                && failed(Failure.SERVER_ERROR, upstream.server, response.status(), null) != Action.RELAY) {
-            return false;
-        }
-        if (response.isInterim()) {
-            return relayInterimHead(end);
-        }
-        if (shadow != null) {
-            startComparing();
-        }
-        return acceptFinalHead(end);
-    }
-
-    /** 1xx (100-continue) passes through unchanged; the final head follows. */
-    private boolean relayInterimHead(int end) {
-        responseHeadOut = buffers.acquire();
-        if (responseHeadOut == null) {
-            failed(Failure.NO_BUFFER, upstream.server, 0, null);
-            return false;
-        }
-        response.writeInterimHead(responseHeadOut);
-        responseHeadOut.flip();
-        upIn.skipTo(end);
-        response.reset();
-        attempt.responseStarted(true);
-        return true;
-    }
-
-    /** Rewrites the final head (cookies, Connection) for the client and sets up the body framing. */
-    private boolean acceptFinalHead(int end) {
-        responseHeadOut = buffers.acquire();
-        if (responseHeadOut == null) {
-            failed(Failure.NO_BUFFER, upstream.server, 0, null);
-            return false;
-        }
-        boolean switching = response.isSwitchingProtocols();
+    /** Decides the final head's cookies and Connection, and counts the answer. */
+    private boolean acceptFinalHead() {
+        ResponseHead head = response.head();
+        boolean switching = head.isSwitchingProtocols();
         if (switching && !upgradeRequested) {
             // RFC 9110 §15.2.2: a switch nobody asked for; the connection's protocol is unknown now.
             failed(Failure.BAD_RESPONSE, upstream.server, 0, null);
             return false;
         }
         upstream.clearDeadline();
-        if (response.status() < 500) {
+        if (head.status() < 500) {
             context.health().onSuccess(servingCluster, upstream.server);
         }
-        servingCluster.state().metrics().onResponse(response.status(), System.nanoTime() - requestStart);
-        BodyFramer.Kind kind = response.bodyKind(headRequest);
-        upstreamReusable = !switching && response.upstreamReusable(headRequest);
+        servingCluster.state().metrics().onResponse(head.status(), System.nanoTime() - requestStart);
+        BodyFramer.Kind kind = head.bodyKind(headRequest);
+        upstreamReusable = !switching && head.upstreamReusable(headRequest);
         closeAfterResponse = !switching && (clientWantsClose || clientHttp10 || loop.isDraining()
                 || kind == BodyFramer.Kind.UNTIL_CLOSE);
         int cookies = loop.router().writeCookies(route, servingCluster, cookieScratch);
-        int needed = (end - upIn.bytes().position()) + cookies + ResponseHead.rewriteOverhead() + 2;
-        if (needed > responseHeadOut.capacity()) {
-            failed(Failure.BAD_RESPONSE, upstream.server, 0, null);
+        Failure unrelayable = response.acceptFinal(kind, cookieScratch, cookies, closeAfterResponse, clientHttp10);
+        if (unrelayable != null) {
+            failed(unrelayable, upstream.server, 0, null);
             return false;
         }
-        response.writeClientHead(responseHeadOut, cookieScratch, cookies, closeAfterResponse, clientHttp10);
-        responseHeadOut.flip();
-        logResponse();
-        upIn.skipTo(end);
-        responseBody.begin(kind, response.contentLength());
-        if (comparing != null) {
-            responseBody.digestInto(bodyDigest);
+        context.logResponse(upstream.server, servingCluster, route.newest());
+        CRC32C digest = concurrent.primaryAnswers(head);
+        if (digest != null) {
+            response.digestBodyInto(digest);
         }
         if (switching) {
-            end(Outcome.TUNNEL);
-        } else {
-            responsePhase = kind == BodyFramer.Kind.NONE ? ResponsePhase.DONE : ResponsePhase.BODY;
+            outcome = Outcome.TUNNEL;
         }
         return true;
-    }
-
-    private void logResponse() {
-        if (context.logResponses()) {
-            Server server = upstream.server;
-            Logger.info("Serving response {} from ip: [{}] port: [{}] version: [{}] mode: [{}]",
-                    context.nextResponseNumber(), server.hostname(), server.port(), servingCluster.version(),
-                    route.newest().mode());
-        }
-    }
-
-    private boolean frameResponseBody() {
-        ByteBuffer bytes = upIn.bytes();
-        int end = responseBody.frame(bytes, upIn.sendEnd(), bytes.limit());
-        if (end == BodyFramer.ERROR) {
-            // The head is out, so a 502 is impossible; the client sees a truncated close.
-            flushToClient();
-            end(Outcome.ABORT);
-            return false;
-        }
-        upIn.framedTo(end);
-        if (responseBody.isDone()) {
-            responsePhase = ResponsePhase.DONE;
-            if (end < bytes.limit()) {
-                upstreamReusable = false; // the upstream sent more than its response: never reuse it
-            }
-        }
-        return true;
-    }
-
-    /** Writes the pending response head and framed body bytes. Returns true when nothing is left. */
-    private boolean flushToClient() {
-        if (!clientOutputPending()) {
-            releaseResponseHead();
-            return true;
-        }
-        try {
-            if (upIn.writeTo(client, responseHeadOut) > 0) {
-                attempt.responseStarted(true);
-                connection.deadlineIn(settings.idleTimeout().toNanos()); // the client must keep reading
-            }
-        } catch (IOException e) {
-            end(Outcome.ABORT);
-            return false;
-        }
-        if (clientOutputPending()) {
-            return false;
-        }
-        releaseResponseHead();
-        connection.clearDeadline();
-        return true;
-    }
-
-    private boolean clientOutputPending() {
-        return (responseHeadOut != null && responseHeadOut.hasRemaining()) || upIn.hasPending();
     }
 
     // ---- failure and retry (SPEC §3) ------------------------------------------------------------
@@ -560,28 +370,20 @@ final class Exchange implements UpstreamOwner {
             Logger.debug("Upstream {} failed: {} {}", server, failure, reason != null ? reason : "");
         }
         if (server != null && loop.retryPolicy().blamesServer(failure)) {
-            if (failure == Failure.SERVER_ERROR) {
-                context.health().onServerError(servingCluster, server, status);
-            } else {
-                context.health().onFailure(servingCluster, server, failure.isConnect(),
-                        reason != null ? reason : failure.name());
-            }
-            servingCluster.state().metrics().onUpstreamFailure();
+            context.health().onTryFailed(servingCluster, server, failure, status, reason);
         }
-        attempt.replayable(in.hasKept()).nextCandidate(cursor.hasNext()).shadowCanAnswer(shadowCanAnswer());
+        attempt.replayable(in.hasKept()).nextCandidate(cursor.hasNext()).shadowCanAnswer(concurrent.canAnswer());
         Action action = loop.retryPolicy().decide(failure, attempt, System.nanoTime());
         if (action == Action.RELAY) {
             return action;
         }
         closeUpstream();
-        upIn.release();
-        releaseResponseHead(); // a held head that never went out
-        holdingHead = false;
-        comparing = null;
+        response.release(); // with a held head that never went out
+        concurrent.primaryCut();
         switch (action) {
             case RETRY_NEXT -> resend();
-            case PROMOTE_SHADOW -> shadow.promoteWhenReady();
-            case CLOSE -> end(Outcome.ABORT);
+            case PROMOTE_SHADOW -> concurrent.promote();
+            case CLOSE -> outcome = Outcome.ABORT;
             default -> answer(action.status());
         }
         return action;
@@ -589,40 +391,19 @@ final class Exchange implements UpstreamOwner {
 
     private void resend() {
         servingCluster.state().metrics().onRetry();
-        requestHeadOut.position(0);
-        in.rewind();
+        request.rewind();
         beginTry();
         connectNext();
     }
 
-    private boolean shadowCanAnswer() {
-        return shadow != null && shadow.isAlive() && !attempt.responseStarted();
-    }
-
-    /** L answers: P's response, still arriving, is only compared with it from now on. */
-    private void startComparing() {
-        comparing = shadow;
-        shadow = null;
-        comparing.primaryWon(response.status(), response.contentTypeHash());
-        if (bodyDigest == null) {
-            bodyDigest = new CRC32C();
-        }
-        bodyDigest.reset();
-    }
-
     /** Called by the shadow when its head is here and L has failed: P answers the client. */
     void adoptShadow(ShadowExchange.Answer answer) {
-        shadow = null;
         upstream = answer.upstream();
         upstream.handTo(this);
-        upIn.adopt(answer.buffer());
-        response = answer.head();
+        response.adopt(answer.head(), answer.buffer(), answer.headEnd());
         servingCluster = answer.cluster();
-        // P was sent the whole request, which was in the buffer: the client's input moves past it.
-        frameRequestBody();
-        in.skipTo(in.sendEnd());
-        requestSent = true;
-        if (acceptFinalHead(answer.headEnd())) {
+        request.skipRest();
+        if (acceptFinalHead()) {
             pumpResponse();
         }
         connection.afterExchangeEvent();
@@ -630,7 +411,6 @@ final class Exchange implements UpstreamOwner {
 
     /** The shadow that was to answer failed too. */
     void onShadowFailed() {
-        shadow = null;
         if (outcome == Outcome.RUNNING) {
             answer(502);
         }
@@ -640,18 +420,15 @@ final class Exchange implements UpstreamOwner {
     // ---- ending -------------------------------------------------------------------------------
 
     private void finish() {
-        if (comparing != null) {
-            comparing.primaryEnded(bodyDigest.getValue(), responseBody.length());
-            comparing = null;
-        }
-        if (!requestSent) {
+        concurrent.primaryEnded(response.bodyLength());
+        if (!request.isSent()) {
             // The response ended before the request did: the rest of the request cannot be told
             // apart from a next request, so neither connection can carry another exchange.
             upstreamReusable = false;
             closeAfterResponse = true;
         }
         if (upstream != null) {
-            if (upstreamReusable && upIn.isHeld() && !upIn.bytes().hasRemaining()) {
+            if (upstreamReusable && response.leftUpstreamClean()) {
                 loop.upstreams().giveBack(upstream);
             } else {
                 upstream.close();
@@ -660,42 +437,30 @@ final class Exchange implements UpstreamOwner {
         }
         in.dropKept();
         release();
-        end(closeAfterResponse ? Outcome.CLOSE : Outcome.KEEP_ALIVE);
+        outcome = closeAfterResponse ? Outcome.CLOSE : Outcome.KEEP_ALIVE;
     }
 
     /** No response byte went out: the client is answered {@code status}; otherwise it can only be cut off. */
     private void answer(int status) {
         answerStatus = status;
-        end(attempt.responseStarted() ? Outcome.ABORT : Outcome.ANSWER);
-    }
-
-    private void end(Outcome how) {
-        outcome = how;
+        outcome = attempt.responseStarted() ? Outcome.ABORT : Outcome.ANSWER;
     }
 
     /** After a 101: the upstream and what was read of it become a tunnel, and this exchange is over. */
     Tunnel openTunnel() {
-        Tunnel tunnel = new Tunnel(connection, client, in, upIn, upstream, responseHeadOut, buffers);
+        Tunnel tunnel = new Tunnel(connection, client, in, response.buffer(), upstream, response.takeHeadOut(), buffers);
         in.dropKept();
         upstream = null;
-        responseHeadOut = null;
-        buffers.release(requestHeadOut);
-        requestHeadOut = null;
+        request.release();
         return tunnel;
     }
 
     /** Gives back everything this exchange holds; safe to call at any point, and again. */
     void release() {
-        if (shadow != null) {
-            shadow.abandon();
-            shadow = null;
-        }
-        comparing = null; // an answer cut short is not compared
+        concurrent.abandon();
         closeUpstream();
-        upIn.release();
-        buffers.release(requestHeadOut);
-        requestHeadOut = null;
-        releaseResponseHead();
+        response.release();
+        request.release();
     }
 
     private void closeUpstream() {
@@ -703,24 +468,17 @@ final class Exchange implements UpstreamOwner {
             upstream.close();
             upstream = null;
         }
-        upstreamWritePending = false;
-    }
-
-    private void releaseResponseHead() {
-        if (responseHeadOut != null) {
-            buffers.release(responseHeadOut);
-            responseHeadOut = null;
-        }
+        request.upstreamClosed();
     }
 
     // ---- interest -----------------------------------------------------------------------------
 
     /** Whether the connection should read from the client now. */
     boolean wantsClientInput() {
-        if (upstreamWritePending) {
+        if (request.writePending()) {
             return false;
         }
-        if (requestBody.isDone()) {
+        if (request.isComplete()) {
             // Reading ahead (a pipelined request, or the client's close) keeps the interest set as
             // it is between requests: no epoll_ctl per request. Stops when the buffer is full.
             return in.bytes().remaining() < in.bytes().capacity();
@@ -729,24 +487,12 @@ final class Exchange implements UpstreamOwner {
     }
 
     boolean wantsClientWrite() {
-        return clientOutputPending() && !holdingHead;
+        return response.wantsClientWrite();
     }
 
     void updateUpstreamInterest(boolean clientOutputPending) {
-        if (upstream == null) {
-            return;
+        if (upstream != null) {
+            upstream.await(request.writePending(), !response.isDone() && !clientOutputPending);
         }
-        int ops = 0;
-        if (upstream.isConnecting()) {
-            ops = SelectionKey.OP_CONNECT;
-        } else if (upstream.isLeased()) {
-            if (upstreamWritePending) {
-                ops = SelectionKey.OP_WRITE;
-            }
-            if (responsePhase != ResponsePhase.DONE && !clientOutputPending) {
-                ops |= SelectionKey.OP_READ;
-            }
-        }
-        upstream.interest(ops);
     }
 }

@@ -2,6 +2,8 @@ package io.turnout.engine.net;
 
 import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.health.HealthMonitor;
+import io.turnout.engine.route.Cluster;
+import io.turnout.engine.route.Server;
 import io.turnout.engine.route.SnapshotWriter;
 import org.tinylog.Logger;
 
@@ -45,11 +47,12 @@ final class ProxyContext {
         return openUpstreams;
     }
 
-    boolean logResponses() {
-        return logResponses;
-    }
-
-    long nextResponseNumber() {
-        return responsesServed.getAndIncrement();
+    /** The thesis's per-response INFO line (SPEC §7); nothing at all at WARN. */
+    void logResponse(Server server, Cluster served, Cluster newest) {
+        if (logResponses) {
+            Logger.info("Serving response {} from ip: [{}] port: [{}] version: [{}] mode: [{}]",
+                    responsesServed.getAndIncrement(), server.hostname(), server.port(), served.version(),
+                    newest.mode());
+        }
     }
 }

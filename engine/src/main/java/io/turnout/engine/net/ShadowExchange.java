@@ -75,11 +75,8 @@ final class ShadowExchange implements UpstreamOwner {
         out.position(requestHead.limit());
         out.put(out.position(), requestBody, bodyFrom, bodyTo - bodyFrom);
         out.position(out.position() + bodyTo - bodyFrom).flip();
-        upstream = loop.upstreams().lease(server, this);
         try {
-            if (upstream == null) {
-                upstream = UpstreamConnection.open(loop, server, this);
-            }
+            upstream = loop.upstreams().leaseOrOpen(server, this);
         } catch (IOException e) {
             loop.context().health().onFailure(cluster, server, true, e.getMessage());
             upstream = null;
@@ -99,14 +96,6 @@ final class ShadowExchange implements UpstreamOwner {
             return;
         }
         if (state == State.CONNECTING && (ready & SelectionKey.OP_CONNECT) != 0) {
-            try {
-                if (!upstream.finishConnect()) {
-                    return;
-                }
-            } catch (IOException e) {
-                fail(true, "connect: " + e.getMessage());
-                return;
-            }
             connected();
             return;
         }
@@ -115,6 +104,13 @@ final class ShadowExchange implements UpstreamOwner {
         }
         if ((state == State.AWAIT_HEAD || state == State.DISCARDING) && (ready & SelectionKey.OP_READ) != 0) {
             read();
+        }
+    }
+
+    @Override
+    public void onUpstreamConnectFailed(UpstreamConnection from, IOException failure) {
+        if (from == upstream) {
+            fail(true, "connect: " + failure.getMessage());
         }
     }
 

@@ -91,6 +91,11 @@ final class Tunnel implements UpstreamOwner {
     }
 
     @Override
+    public void onUpstreamConnectFailed(UpstreamConnection from, IOException failure) {
+        connection.close(); // a tunnel's upstream is connected before the tunnel exists
+    }
+
+    @Override
     public void onUpstreamTimeout(UpstreamConnection from) {
         connection.close(); // a tunnel has no deadline of its own; nothing should time out
     }
@@ -164,14 +169,9 @@ final class Tunnel implements UpstreamOwner {
     }
 
     void updateUpstreamInterest(boolean clientOutputPending) {
-        if (closed) {
-            return;
+        if (!closed) {
+            upstream.await(upstreamWritePending, !upstreamEof && !clientOutputPending);
         }
-        int ops = upstreamWritePending ? SelectionKey.OP_WRITE : 0;
-        if (!upstreamEof && !clientOutputPending) {
-            ops |= SelectionKey.OP_READ;
-        }
-        upstream.interest(ops);
     }
 
     /** Called by the connection as it closes. */

@@ -31,8 +31,8 @@ final class UpstreamConnection extends Timed implements IoHandler {
     }
 
     /**
-     * Opens a non-blocking connection for {@code owner}; {@link #isConnecting} until OP_CONNECT
-     * reports completion and {@link #finishConnect} succeeds.
+     * Opens a non-blocking connection for {@code owner}; {@link #isConnecting} until the owner
+     * hears {@code OP_CONNECT} through {@link UpstreamOwner#onUpstreamReady}.
      */
     static UpstreamConnection open(SelectorLoop loop, Server server, UpstreamOwner owner) throws IOException {
         SocketChannel channel = SocketChannel.open();
@@ -54,15 +54,6 @@ final class UpstreamConnection extends Timed implements IoHandler {
             upstream.close();
             throw e;
         }
-    }
-
-    /** Completes a connect that OP_CONNECT reported. Returns false when it is still under way. */
-    boolean finishConnect() throws IOException {
-        if (!channel.finishConnect()) {
-            return false;
-        }
-        state = State.LEASED;
-        return true;
     }
 
     boolean isConnecting() {
@@ -93,6 +84,15 @@ final class UpstreamConnection extends Timed implements IoHandler {
         owner = newOwner;
     }
 
+    /** What the owner waits for; while connecting, that can only be the connect. */
+    void await(boolean write, boolean read) {
+        if (state == State.CONNECTING) {
+            interest(SelectionKey.OP_CONNECT);
+        } else if (state == State.LEASED) {
+            interest((write ? SelectionKey.OP_WRITE : 0) | (read ? SelectionKey.OP_READ : 0));
+        }
+    }
+
     void interest(int ops) {
         if (ops != interest && key.isValid()) {
             key.interestOps(ops);
@@ -110,9 +110,21 @@ final class UpstreamConnection extends Timed implements IoHandler {
             loop.upstreams().discard(this);
             return;
         }
-        if (owner != null) {
-            owner.onUpstreamReady(this, readyKey.readyOps());
+        if (owner == null) {
+            return;
         }
+        if (state == State.CONNECTING) {
+            try {
+                if (!channel.finishConnect()) {
+                    return;
+                }
+            } catch (IOException e) {
+                owner.onUpstreamConnectFailed(this, e);
+                return;
+            }
+            state = State.LEASED;
+        }
+        owner.onUpstreamReady(this, readyKey.readyOps());
     }
 
     @Override

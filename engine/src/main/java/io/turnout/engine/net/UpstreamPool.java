@@ -2,6 +2,8 @@ package io.turnout.engine.net;
 
 import io.turnout.engine.route.Server;
 
+import java.io.IOException;
+
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,6 +39,12 @@ final class UpstreamPool {
             upstream.close();
         }
         return null;
+    }
+
+    /** An idle connection to {@code server} when there is one, else a new one (which may still be connecting). */
+    UpstreamConnection leaseOrOpen(Server server, UpstreamOwner owner) throws IOException {
+        UpstreamConnection pooled = lease(server, owner);
+        return pooled != null ? pooled : UpstreamConnection.open(loop, server, owner);
     }
 
     /** Takes back a connection that finished an exchange cleanly. */
