@@ -3,6 +3,7 @@ package io.turnout.admin.api;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.health.EventLog;

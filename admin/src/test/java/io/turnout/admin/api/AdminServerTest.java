@@ -1,5 +1,6 @@
 package io.turnout.admin.api;
 
+import io.turnout.admin.catalog.ApiException;
 import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
 import org.junit.jupiter.api.AfterEach;
