@@ -10,6 +10,7 @@ import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.health.EventLog;
+import io.turnout.engine.http.Ascii;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
 
@@ -147,7 +148,7 @@ public final class AdminApi implements AdminHandler {
     }
 
     private static AdminResponse notFound(String uuid) {
-        return AdminResponse.error(404, "no cluster with uuid " + RequestHeadParser.printable(uuid)
+        return AdminResponse.error(404, "no cluster with uuid " + Ascii.printable(uuid)
                 + "; list them with GET " + CLUSTERS);
     }
 

@@ -1,5 +1,7 @@
 package io.turnout.admin.api;
 
+import io.turnout.engine.http.Ascii;
+
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
@@ -115,7 +117,7 @@ final class RequestHeadParser {
             String name = ascii(buf, pos, colon);
             if (!isToken(name)) {
                 // RFC 9112 §5.1: no whitespace between the field name and the colon.
-                return Result.error(400, "malformed header name: " + printable(name));
+                return Result.error(400, "malformed header name: " + Ascii.printable(name));
             }
             int valueStart = colon + 1;
             int valueEnd = contentEnd;
@@ -127,7 +129,7 @@ final class RequestHeadParser {
             }
             for (int i = valueStart; i < valueEnd; i++) {
                 int b = buf[i] & 0xff;
-                if ((b < 0x20 && b != '\t') || b == 0x7f) {
+                if (b != '\t' && Ascii.isControl(b)) {
                     return Result.error(400, "control character in header " + name);
                 }
             }
@@ -156,7 +158,7 @@ final class RequestHeadParser {
             headers.put("content-length", contentLength);
             length = parseLength(contentLength);
             if (length < 0) {
-                return Result.error(400, "malformed Content-Length: " + printable(contentLength));
+                return Result.error(400, "malformed Content-Length: " + Ascii.printable(contentLength));
             }
         }
         String connection = headers.getOrDefault("connection", "").toLowerCase(Locale.ROOT);
@@ -236,15 +238,5 @@ final class RequestHeadParser {
             }
         }
         return false;
-    }
-
-    /** For echoing a bit of bad input in a message: short and without control characters. */
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && b.length() < 100; i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c >= 0x7f ? '?' : c);
-        }
-        return s.length() > 100 ? b + "..." : b.toString();
     }
 }

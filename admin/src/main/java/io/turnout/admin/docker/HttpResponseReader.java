@@ -1,5 +1,7 @@
 package io.turnout.admin.docker;
 
+import io.turnout.engine.http.Ascii;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,11 +47,11 @@ final class HttpResponseReader {
         }
         // HTTP/1.1 200 OK   (the reason phrase may be empty or absent)
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
-            throw new IOException("malformed status line from Docker: " + printable(statusLine));
+            throw new IOException("malformed status line from Docker: " + Ascii.printable(statusLine));
         }
         int status = parseStatus(statusLine.substring(9, 12));
         if (status < 0 || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
-            throw new IOException("malformed status line from Docker: " + printable(statusLine));
+            throw new IOException("malformed status line from Docker: " + Ascii.printable(statusLine));
         }
         String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
         Map<String, String> headers = new LinkedHashMap<>();
@@ -63,7 +65,7 @@ final class HttpResponseReader {
             }
             int colon = line.indexOf(':');
             if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
-                throw new IOException("malformed header line from Docker: " + printable(line));
+                throw new IOException("malformed header line from Docker: " + Ascii.printable(line));
             }
             String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
             String value = line.substring(colon + 1).trim();
@@ -97,11 +99,11 @@ final class HttpResponseReader {
         for (String part : value.split(",")) {
             String v = part.trim();
             if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new IOException("malformed Content-Length from Docker: " + printable(value));
+                throw new IOException("malformed Content-Length from Docker: " + Ascii.printable(value));
             }
             long n = Long.parseLong(v);
             if (length != -1 && n != length) {
-                throw new IOException("conflicting Content-Length values from Docker: " + printable(value));
+                throw new IOException("conflicting Content-Length values from Docker: " + Ascii.printable(value));
             }
             length = n;
         }
@@ -149,16 +151,6 @@ final class HttpResponseReader {
             }
             line[n++] = (byte) b;
         }
-    }
-
-    static String printable(String s) {
-        String cut = s.length() > 100 ? s.substring(0, 100) + "..." : s;
-        StringBuilder sb = new StringBuilder(cut.length());
-        for (int i = 0; i < cut.length(); i++) {
-            char c = cut.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
     }
 
     /** Exactly {@code length} bytes; EOF before that is an error, not a short body. */
@@ -305,13 +297,13 @@ final class HttpResponseReader {
             int end = line.indexOf(';');
             String hex = (end >= 0 ? line.substring(0, end) : line).trim();
             if (hex.isEmpty() || hex.length() > 15) {
-                throw new IOException("bad chunk size from Docker: " + printable(line));
+                throw new IOException("bad chunk size from Docker: " + Ascii.printable(line));
             }
             long size = 0;
             for (int i = 0; i < hex.length(); i++) {
                 int d = Character.digit(hex.charAt(i), 16);
                 if (d < 0) {
-                    throw new IOException("bad chunk size from Docker: " + printable(line));
+                    throw new IOException("bad chunk size from Docker: " + Ascii.printable(line));
                 }
                 size = size * 16 + d;
             }

@@ -211,11 +211,8 @@ public abstract class HttpHead {
         while (ve > vs && (buf.get(ve - 1) == Ascii.SP || buf.get(ve - 1) == Ascii.HTAB)) {
             ve--;
         }
-        for (int i = vs; i < ve; i++) {
-            int b = buf.get(i) & 0xff;
-            if ((b < 0x20 && b != Ascii.HTAB) || b == 0x7f) {
-                return malformed(); // control characters in a value (NUL, CR...) are a smuggling aid
-            }
+        if (Ascii.hasFieldValueControl(buf, vs, ve)) {
+            return malformed(); // control characters in a value (NUL, CR...) are a smuggling aid
         }
         int h = headerCount++;
         lineStart[h] = from;
