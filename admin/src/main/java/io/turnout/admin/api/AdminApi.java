@@ -4,11 +4,13 @@ import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
 import com.alibaba.fastjson2.JSONWriter;
+import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.config.ClusterJson;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.health.EventLog;
+import io.turnout.engine.http.Ascii;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
 
@@ -146,7 +148,7 @@ public final class AdminApi implements AdminHandler {
     }
 
     private static AdminResponse notFound(String uuid) {
-        return AdminResponse.error(404, "no cluster with uuid " + RequestHeadParser.printable(uuid)
+        return AdminResponse.error(404, "no cluster with uuid " + Ascii.printable(uuid)
                 + "; list them with GET " + CLUSTERS);
     }
 

@@ -1,5 +1,7 @@
 package io.turnout.admin.api;
 
+import io.turnout.engine.http.ParseResult;
+import io.turnout.engine.http.RequestHead;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -11,11 +13,16 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One admin client connection: a state machine driven only by the admin selector thread.
+ * Request heads are read by the proxy's own parser, {@link RequestHead}, so the admin API is
+ * exactly as strict as the proxy (SPEC §7, and a bare LF is 400 too); on top of that the API
+ * takes only origin-form targets and Content-Length bodies.
  * Requests are handed to the {@link AdminHandler} one at a time: the next pipelined request is
  * dispatched only once the previous one's future has completed, so a GET pipelined after a PUT
  * sees the PUT's effect (RFC 9112 §9.3.2 allows parallel processing only for safe methods).
@@ -60,9 +67,15 @@ final class AdminConnection {
     private State state = State.READING_HEAD;
 
     private final byte[] in;
+    /** {@link #in} as the parser reads it: position and limit are set before each use. */
+    private final ByteBuffer inView;
+    /** Reused for every head; forgets its scan position whenever the bytes in {@link #in} move. */
+    private final RequestHead parser = new RequestHead();
     private int inStart;
     private int inEnd;
-    private RequestHead head;
+    /** The request whose body is being read, with an empty body until it is complete. */
+    private AdminRequest awaitingBody;
+    private boolean keepAliveAfterBody;
     private ByteBuffer body;
     private boolean inputClosed;
 
@@ -81,6 +94,7 @@ final class AdminConnection {
         this.channel = channel;
         this.settings = settings;
         this.in = new byte[settings.maxHeadBytes()];
+        this.inView = ByteBuffer.wrap(in);
         this.lastActivityNanos = now;
     }
 
@@ -116,10 +130,12 @@ final class AdminConnection {
             if (inStart == inEnd) {
                 inStart = 0;
                 inEnd = 0;
+                parser.reset();
             } else if (inEnd == in.length && inStart > 0) {
                 System.arraycopy(in, inStart, in, 0, inEnd - inStart);
                 inEnd -= inStart;
                 inStart = 0;
+                parser.reset();
             }
             if (inEnd == in.length) {
                 process(now); // full: 431 if no head ends in it, else wait until unblocked
@@ -192,12 +208,11 @@ final class AdminConnection {
                 if (body.hasRemaining()) {
                     return false;
                 }
-                byte[] bytes = body.array();
+                AdminRequest request = awaitingBody.withBody(body.array());
                 body = null;
+                awaitingBody = null;
                 state = State.READING_HEAD;
-                RequestHead h = head;
-                head = null;
-                dispatch(h, bytes, now);
+                dispatch(request, keepAliveAfterBody, now);
             } else {
                 return false;
             }
@@ -206,28 +221,39 @@ final class AdminConnection {
 
     /** Consumes one head when it is complete; returns false when more bytes are needed or the connection stopped. */
     private boolean readHead(long now) {
-        inStart = RequestHeadParser.skipLeadingEmptyLines(in, inStart, inEnd);
+        // RFC 9112 §2.2: empty lines before a request line are ignored, as the proxy does.
+        while (inEnd - inStart >= 2 && in[inStart] == '\r' && in[inStart + 1] == '\n') {
+            inStart += 2;
+        }
         if (inStart == inEnd) {
             return false;
         }
-        int end = RequestHeadParser.findHeadEnd(in, inStart, inEnd);
+        inView.limit(inEnd).position(inStart);
+        int end = parser.findEnd(inView);
         if (end < 0) {
             if (inEnd - inStart >= in.length) {
                 reject(431, "request head larger than " + in.length + " bytes");
             }
             return false;
         }
-        RequestHeadParser.Result parsed = RequestHeadParser.parse(in, inStart, end);
+        int status = parser.parse(inView, end);
         inStart = end;
-        if (!parsed.ok()) {
+        AdminResponse refused = refusal(status);
+        if (refused != null) {
             // The framing is unknown, so nothing after this head can be trusted (RFC 9112 §11.2).
-            reject(parsed.status(), parsed.message());
+            parser.reset();
+            respondAndStop(refused, "");
             return false;
         }
-        RequestHead h = parsed.head();
-        if (!server.authorized(h.headers().get("authorization"))) {
+        AdminRequest h = request();
+        boolean keepAlive = parser.keepAlive();
+        long contentLength = parser.bodyLength();
+        // RFC 9110 §10.1.1: an HTTP/1.0 client cannot ask for 100 Continue.
+        boolean expectContinue = parser.isHttp11() && parser.expectsContinue();
+        parser.reset();
+        if (!server.authorized(h.header("authorization"))) {
             AdminResponse denied = AdminServer.unauthorized();
-            if (h.contentLength() > 0 || !h.keepAlive()) {
+            if (contentLength > 0 || !keepAlive) {
                 // Do not read a body for an unauthenticated client.
                 respondAndStop(denied, h.method());
                 return false;
@@ -237,39 +263,79 @@ final class AdminConnection {
             exchanges.add(ex);
             return true;
         }
-        if (h.contentLength() > settings.maxBodyBytes()) {
+        if (contentLength > settings.maxBodyBytes()) {
             // SPEC §4 / LIBRARY-NOTES: decided from Content-Length, before any body byte is read.
-            reject(413, "request body of " + h.contentLength() + " bytes is over the limit of "
+            reject(413, "request body of " + contentLength + " bytes is over the limit of "
                     + settings.maxBodyBytes() + " bytes");
             return false;
         }
-        if (h.contentLength() == 0) {
-            dispatch(h, NO_BODY, now);
+        if (contentLength == 0) {
+            dispatch(h, keepAlive, now);
             return true;
         }
-        head = h;
-        body = ByteBuffer.allocate((int) h.contentLength());
+        awaitingBody = h;
+        keepAliveAfterBody = keepAlive;
+        body = ByteBuffer.allocate((int) contentLength);
         state = State.READING_BODY;
-        if (h.expectContinue() && inStart == inEnd && exchanges.isEmpty()) {
+        if (expectContinue && inStart == inEnd && exchanges.isEmpty()) {
             // RFC 9110 §10.1.1: the client waits for this before sending the body.
             out.add(ByteBuffer.wrap(CONTINUE));
         }
         return true;
     }
 
+    /**
+     * The answer to a head the admin API does not take, or null: first the proxy parser's verdict,
+     * then the API's own rules.
+     */
+    private AdminResponse refusal(int status) {
+        String message = switch (status) {
+            case ParseResult.OK -> null;
+            case 405 -> "CONNECT is not supported; the admin API serves paths such as /configuration/cluster";
+            case 431 -> "too many header fields";
+            case 501 -> "transfer codings other than chunked are not accepted; send the body with a Content-Length";
+            case 505 -> "only HTTP/1.1 and HTTP/1.0 are supported";
+            default -> parser.problem() != null ? parser.problem() : "malformed request head";
+        };
+        if (message != null) {
+            return AdminResponse.error(status, message);
+        }
+        if (parser.target().charAt(0) != '/') {
+            // RFC 9112 §3.2: the admin API takes origin-form targets only.
+            return AdminResponse.error(400, "malformed request target; expected a path such as /configuration/cluster");
+        }
+        if (parser.isChunked()) {
+            return AdminResponse.error(411, "chunked request bodies are not accepted; send the body with a Content-Length");
+        }
+        return null;
+    }
+
+    /** The parsed head as the handler sees it, with an empty body. */
+    private AdminRequest request() {
+        Map<String, String> headers = new HashMap<>();
+        for (int h = 0; h < parser.headerCount(); h++) {
+            // RFC 9110 §5.3: repeated fields combine into one comma-separated value.
+            headers.merge(parser.name(h).toLowerCase(Locale.ROOT), parser.value(h), (a, b) -> a + ", " + b);
+        }
+        String target = parser.target();
+        int question = target.indexOf('?');
+        String path = question < 0 ? target : target.substring(0, question);
+        String query = question < 0 ? null : target.substring(question + 1);
+        return new AdminRequest(parser.methodName(), path, query, headers, NO_BODY);
+    }
+
     private static boolean isHead(String method) {
         return method.equals("HEAD");
     }
 
-    private void dispatch(RequestHead h, byte[] bytes, long now) {
-        Exchange ex = new Exchange(!h.keepAlive(), isHead(h.method()));
+    private void dispatch(AdminRequest request, boolean keepAlive, long now) {
+        Exchange ex = new Exchange(!keepAlive, isHead(request.method()));
         exchanges.add(ex);
-        if (!h.keepAlive()) {
+        if (!keepAlive) {
             state = State.STOPPED;
         }
         // A pipelined request already buffered starts its head clock now.
         requestStartNanos = inEnd > inStart ? now : 0;
-        AdminRequest request = new AdminRequest(h.method(), h.path(), h.query(), h.headers(), bytes);
         CompletableFuture<AdminResponse> future;
         try {
             future = server.handler().handle(request);
@@ -323,7 +389,7 @@ final class AdminConnection {
         ex.response = response;
         exchanges.add(ex);
         state = State.STOPPED;
-        head = null;
+        awaitingBody = null;
         body = null;
     }
 

@@ -24,6 +24,11 @@ public record AdminRequest(String method, String path, String query, Map<String,
         return headers.get(name.toLowerCase(Locale.ROOT));
     }
 
+    /** This request with {@code body}, once the connection has read it. */
+    AdminRequest withBody(byte[] body) {
+        return new AdminRequest(method, path, query, headers, body);
+    }
+
     public String bodyText() {
         return new String(body, StandardCharsets.UTF_8);
     }

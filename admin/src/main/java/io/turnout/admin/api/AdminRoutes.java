@@ -1,5 +1,7 @@
 package io.turnout.admin.api;
 
+import io.turnout.engine.http.Ascii;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,12 +53,12 @@ public final class AdminRoutes implements AdminHandler {
         if (!allowed.isEmpty()) {
             String allow = String.join(", ", allowed);
             return CompletableFuture.completedFuture(AdminResponse.error(405,
-                            "method " + RequestHeadParser.printable(request.method()) + " is not allowed on "
-                                    + RequestHeadParser.printable(request.path()) + "; use " + allow)
+                            "method " + Ascii.printable(request.method()) + " is not allowed on "
+                                    + Ascii.printable(request.path()) + "; use " + allow)
                     .withHeader("Allow", allow));
         }
         return CompletableFuture.completedFuture(AdminResponse.error(404,
-                "no such path: " + RequestHeadParser.printable(request.path()) + "; the admin API serves "
+                "no such path: " + Ascii.printable(request.path()) + "; the admin API serves "
                         + String.join(", ", knownPaths())));
     }
 

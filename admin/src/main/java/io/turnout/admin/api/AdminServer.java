@@ -1,5 +1,6 @@
 package io.turnout.admin.api;
 
+import io.turnout.admin.catalog.ApiException;
 import io.turnout.engine.route.SnapshotWriter.MutationRejected;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;

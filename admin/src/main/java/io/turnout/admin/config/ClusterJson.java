@@ -3,6 +3,7 @@ package io.turnout.admin.config;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.engine.http.Ascii;
 import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
@@ -213,8 +214,7 @@ public final class ClusterJson {
                 throw new InvalidConfigException(path, "longer than " + MAX_VERSION_CHARS + " characters");
             }
             for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (c < 0x20 || c == 0x7f) {
+                if (Ascii.isControl(s.charAt(i))) {
                     throw new InvalidConfigException(path, "must not contain control characters");
                 }
             }

@@ -2,6 +2,7 @@ package io.turnout.admin.config;
 
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.engine.http.Ascii;
 
 /**
  * How user input appears inside an error message: short, on one line, never more than
@@ -23,7 +24,7 @@ final class Shown {
                 break;
             }
             char c = s.charAt(i);
-            out.append(c < 0x20 || c == 0x7f || Character.isSurrogate(c) ? '?' : c);
+            out.append(Ascii.isControl(c) || Character.isSurrogate(c) ? '?' : c);
         }
         return out.toString();
     }

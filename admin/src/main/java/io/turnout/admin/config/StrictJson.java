@@ -3,6 +3,7 @@ package io.turnout.admin.config;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONException;
 import com.alibaba.fastjson2.JSONReader;
+import io.turnout.engine.http.Ascii;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -249,7 +250,7 @@ public final class StrictJson {
                         decoded.append((char) code);
                         pos += 4;
                     }
-                    default -> throw syntax("invalid escape \\" + (e < 0x20 || e >= 0x7f ? "?" : String.valueOf(e))
+                    default -> throw syntax("invalid escape \\" + (Ascii.isControl(e) ? "?" : String.valueOf(e))
                             + " in a string");
                 }
                 pos += 2;

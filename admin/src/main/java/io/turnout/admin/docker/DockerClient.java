@@ -4,6 +4,7 @@ import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONException;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.engine.http.Ascii;
 import org.tinylog.Logger;
 
 import java.io.ByteArrayOutputStream;
@@ -68,7 +69,7 @@ public final class DockerClient {
         String body = call("GET", "/_ping", null, idleTimeout, "ping Docker");
         if (!"OK".equals(body.trim())) {
             throw new DockerException(200, null, "Docker at " + endpoint + " answered /_ping with "
-                    + HttpResponseReader.printable(body));
+                    + Ascii.printable(body));
         }
     }
 
@@ -139,7 +140,7 @@ public final class DockerClient {
                 try {
                     event = JSON.parseObject(line);
                 } catch (JSONException e) {
-                    Logger.debug("Ignoring a pull progress line that is not JSON: {}", HttpResponseReader.printable(line));
+                    Logger.debug("Ignoring a pull progress line that is not JSON: {}", Ascii.printable(line));
                     continue;
                 }
                 if (event == null) {
@@ -395,7 +396,7 @@ public final class DockerClient {
                 // not JSON after all: fall through to text
             }
         }
-        return HttpResponseReader.printable(trimmed.replace('\n', ' '));
+        return Ascii.printable(trimmed.replace('\n', ' '));
     }
 
     private DockerException transportFailure(String what, IOException e) {
@@ -491,7 +492,7 @@ public final class DockerClient {
             return o;
         } catch (JSONException e) {
             throw new DockerException(200, null, "Docker at " + endpoint + " answered malformed JSON: "
-                    + HttpResponseReader.printable(text));
+                    + Ascii.printable(text));
         }
     }
 
@@ -501,7 +502,7 @@ public final class DockerClient {
             return a == null ? new JSONArray() : a;
         } catch (JSONException e) {
             throw new DockerException(200, null, "Docker at " + endpoint + " answered malformed JSON: "
-                    + HttpResponseReader.printable(text));
+                    + Ascii.printable(text));
         }
     }
 

@@ -1,7 +1,7 @@
 package io.turnout.admin.docker;
 
-import io.turnout.admin.api.ClusterProvisioner;
-import io.turnout.admin.api.StartedContainer;
+import io.turnout.admin.catalog.ClusterProvisioner;
+import io.turnout.admin.catalog.StartedContainer;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.ContainerSpec;
 import io.turnout.admin.config.DockerHostSpec;

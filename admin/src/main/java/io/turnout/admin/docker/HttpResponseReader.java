@@ -1,24 +1,32 @@
 package io.turnout.admin.docker;
 
+import io.turnout.engine.http.Ascii;
+import io.turnout.engine.http.ChunkScanner;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reads one HTTP/1.1 response from the Docker Engine API: the head, then a body stream framed as
  * RFC 9112 §6.3 says (no body for HEAD, 1xx, 204 and 304; a final {@code chunked} coding; else
- * Content-Length; else until the connection closes). Blocking, for the admin worker thread; the
- * proxy's data path has its own non-blocking framing in the engine.
+ * Content-Length; else until the connection closes). Blocking, for the admin worker thread.
  *
- * <p>The input should be buffered: heads and chunk-size lines are read a byte at a time.
+ * <p>Chunked bodies are framed by the engine's {@link ChunkScanner}. The head is parsed here, not
+ * by the engine's {@code ResponseHead}: that is a proxy's parser, which refuses with 502 what the
+ * final recipient of a response must still read (RFC 9112 §6.3: with Transfer-Encoding and
+ * Content-Length both, chunked wins), and it keeps no reason phrase for Docker's error messages.
+ *
+ * <p>The input should be buffered: heads and chunk framing are read a byte at a time.
  */
 final class HttpResponseReader {
     static final int MAX_HEAD_BYTES = 64 * 1024;
-    private static final int MAX_LINE_BYTES = 8 * 1024;
 
     private final InputStream in;
 
@@ -45,11 +53,11 @@ final class HttpResponseReader {
         }
         // HTTP/1.1 200 OK   (the reason phrase may be empty or absent)
         if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
-            throw new IOException("malformed status line from Docker: " + printable(statusLine));
+            throw new IOException("malformed status line from Docker: " + Ascii.printable(statusLine));
         }
         int status = parseStatus(statusLine.substring(9, 12));
         if (status < 0 || (statusLine.length() > 12 && statusLine.charAt(12) != ' ')) {
-            throw new IOException("malformed status line from Docker: " + printable(statusLine));
+            throw new IOException("malformed status line from Docker: " + Ascii.printable(statusLine));
         }
         String reason = statusLine.length() > 13 ? statusLine.substring(13) : "";
         Map<String, String> headers = new LinkedHashMap<>();
@@ -63,7 +71,7 @@ final class HttpResponseReader {
             }
             int colon = line.indexOf(':');
             if (colon <= 0 || line.charAt(0) == ' ' || line.charAt(0) == '\t') {
-                throw new IOException("malformed header line from Docker: " + printable(line));
+                throw new IOException("malformed header line from Docker: " + Ascii.printable(line));
             }
             String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
             String value = line.substring(colon + 1).trim();
@@ -97,11 +105,11 @@ final class HttpResponseReader {
         for (String part : value.split(",")) {
             String v = part.trim();
             if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                throw new IOException("malformed Content-Length from Docker: " + printable(value));
+                throw new IOException("malformed Content-Length from Docker: " + Ascii.printable(value));
             }
             long n = Long.parseLong(v);
             if (length != -1 && n != length) {
-                throw new IOException("conflicting Content-Length values from Docker: " + printable(value));
+                throw new IOException("conflicting Content-Length values from Docker: " + Ascii.printable(value));
             }
             length = n;
         }
@@ -149,16 +157,6 @@ final class HttpResponseReader {
             }
             line[n++] = (byte) b;
         }
-    }
-
-    static String printable(String s) {
-        String cut = s.length() > 100 ? s.substring(0, 100) + "..." : s;
-        StringBuilder sb = new StringBuilder(cut.length());
-        for (int i = 0; i < cut.length(); i++) {
-            char c = cut.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
-        }
-        return sb.toString();
     }
 
     /** Exactly {@code length} bytes; EOF before that is an error, not a short body. */
@@ -225,14 +223,18 @@ final class HttpResponseReader {
     }
 
     /**
-     * RFC 9112 §7.1: {@code size[;ext] CRLF data CRLF} ... {@code 0 CRLF trailers CRLF}. The
-     * stream ends after the trailers, so the connection could be reused.
+     * RFC 9112 §7.1, framed by the proxy's own {@link ChunkScanner}, so Docker's chunks are held to
+     * the same rules as any upstream's: framing bytes go to the scanner one at a time, and the data
+     * it announces is read straight into the caller's array. The stream ends after the trailers,
+     * so nothing after the message is read.
      */
     static final class ChunkedBody extends InputStream {
-        private static final int MAX_TRAILER_BYTES = 16 * 1024;
+        /** Framing allowed between two data spans: a size line with its extensions, or the trailers. */
+        private static final int MAX_FRAMING_BYTES = 16 * 1024;
         private final InputStream in;
-        private long chunkRemaining;
-        private boolean done;
+        private final ChunkScanner scanner = new ChunkScanner();
+        private final ByteBuffer framingByte = ByteBuffer.allocate(1);
+        private final byte[] single = new byte[1];
 
         ChunkedBody(InputStream in) {
             this.in = in;
@@ -240,82 +242,47 @@ final class HttpResponseReader {
 
         @Override
         public int read() throws IOException {
-            if (chunkRemaining == 0 && !nextChunk()) {
-                return -1;
-            }
-            int c = in.read();
-            if (c == -1) {
-                throw new EOFException("Docker closed the connection inside a chunk");
-            }
-            if (--chunkRemaining == 0) {
-                readChunkEnd();
-            }
-            return c;
+            return read(single, 0, 1) == -1 ? -1 : single[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
+            Objects.checkFromIndexSize(off, len, b.length);
             if (len == 0) {
                 return 0;
             }
-            if (chunkRemaining == 0 && !nextChunk()) {
+            if (!skipToData()) {
                 return -1;
             }
-            int n = in.read(b, off, (int) Math.min(len, chunkRemaining));
+            int n = in.read(b, off, (int) Math.min(len, scanner.dataRemaining()));
             if (n == -1) {
                 throw new EOFException("Docker closed the connection inside a chunk");
             }
-            chunkRemaining -= n;
-            if (chunkRemaining == 0) {
-                readChunkEnd();
-            }
+            // Data bytes only move the scanner on; they cannot be an error.
+            scanner.scan(ByteBuffer.wrap(b), off, off + n);
             return n;
         }
 
-        /** Reads the next size line; false once the last chunk and its trailers are consumed. */
-        private boolean nextChunk() throws IOException {
-            if (done) {
-                return false;
-            }
-            String line = readLine(in, new int[] {MAX_LINE_BYTES}, false);
-            long size = parseChunkSize(line);
-            if (size == 0) {
-                int[] budget = {MAX_TRAILER_BYTES};
-                while (!readLine(in, budget, false).isEmpty()) {
-                    // trailers: nothing in the Docker API needs them
+        /** Feeds framing to the scanner until chunk data comes next; false once the message ended. */
+        private boolean skipToData() throws IOException {
+            int framing = 0;
+            while (scanner.dataRemaining() == 0) {
+                if (scanner.isDone()) {
+                    return false;
                 }
-                done = true;
-                return false;
+                int c = in.read();
+                if (c == -1) {
+                    throw new EOFException("Docker closed the connection inside a chunked body");
+                }
+                if (++framing > MAX_FRAMING_BYTES) {
+                    throw new IOException("chunk framing from Docker exceeds " + MAX_FRAMING_BYTES + " bytes");
+                }
+                framingByte.put(0, (byte) c);
+                if (scanner.scan(framingByte, 0, 1) == ChunkScanner.ERROR) {
+                    throw new IOException("malformed chunked body from Docker (RFC 9112 §7.1)");
+                }
             }
-            chunkRemaining = size;
             return true;
-        }
-
-        private void readChunkEnd() throws IOException {
-            int c = in.read();
-            if (c == '\r') {
-                c = in.read();
-            }
-            if (c != '\n') {
-                throw new IOException("chunk data from Docker not followed by CRLF");
-            }
-        }
-
-        static long parseChunkSize(String line) throws IOException {
-            int end = line.indexOf(';');
-            String hex = (end >= 0 ? line.substring(0, end) : line).trim();
-            if (hex.isEmpty() || hex.length() > 15) {
-                throw new IOException("bad chunk size from Docker: " + printable(line));
-            }
-            long size = 0;
-            for (int i = 0; i < hex.length(); i++) {
-                int d = Character.digit(hex.charAt(i), 16);
-                if (d < 0) {
-                    throw new IOException("bad chunk size from Docker: " + printable(line));
-                }
-                size = size * 16 + d;
-            }
-            return size;
         }
     }
 }

@@ -4,7 +4,7 @@ import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
 import com.alibaba.fastjson2.JSONWriter;
-import io.turnout.admin.api.ClusterCatalog;
+import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.config.ClusterJson;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.ContainerSpec;

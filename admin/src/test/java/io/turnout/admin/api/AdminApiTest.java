@@ -3,6 +3,7 @@ package io.turnout.admin.api;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.health.EventLog;
@@ -88,8 +89,8 @@ class AdminApiTest {
         try (RawHttpClient c = RawHttpClient.connect(admin.port())) {
             byte[] body = THESIS_BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             // Pipelined in one write: the GET must still see the PUT's effect.
-            c.send("PUT /configuration/cluster HTTP/1.1\r\nContent-Length: " + body.length + "\r\n\r\n" + THESIS_BODY
-                    + "GET /configuration/cluster HTTP/1.1\r\n\r\n");
+            c.send("PUT /configuration/cluster HTTP/1.1\r\nHost: admin\r\nContent-Length: " + body.length + "\r\n\r\n" + THESIS_BODY
+                    + "GET /configuration/cluster HTTP/1.1\r\nHost: admin\r\n\r\n");
             var put = c.readResponse();
             var list = c.readResponse();
             assertEquals(202, put.status());
@@ -124,7 +125,7 @@ class AdminApiTest {
     void aBodyThatIsNotUtf8Gets400() throws IOException {
         try (RawHttpClient c = RawHttpClient.connect(admin.port())) {
             byte[] latin1 = "{\"cluster\": {\"version\": \"caf\u00e9\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-            c.send("PUT /configuration/cluster HTTP/1.1\r\nContent-Length: " + latin1.length + "\r\n\r\n");
+            c.send("PUT /configuration/cluster HTTP/1.1\r\nHost: admin\r\nContent-Length: " + latin1.length + "\r\n\r\n");
             c.send(latin1);
             var r = c.readResponse();
             assertEquals(400, r.status());

@@ -1,5 +1,7 @@
 package io.turnout.admin.api;
 
+import io.turnout.admin.catalog.ClusterCatalog;
+import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.SnapshotWriter;

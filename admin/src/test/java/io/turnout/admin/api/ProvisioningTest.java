@@ -2,6 +2,8 @@ package io.turnout.admin.api;
 
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.admin.catalog.ClusterProvisioner;
+import io.turnout.admin.catalog.StartedContainer;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;

@@ -2,6 +2,7 @@ package io.turnout.admin.api;
 
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
+import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;

@@ -1,5 +1,6 @@
 package io.turnout.admin.api;
 
+import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.ServerSpec;
 import io.turnout.engine.testsupport.HttpResponse;

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Our framing of Docker's responses: one row per wire form, with the body it must yield. */
 class HttpResponseReaderTest {
@@ -72,6 +73,18 @@ class HttpResponseReaderTest {
     }
 
     @Test
+    void chunkedBodyReadAByteAtATimeYieldsTheSameData() throws IOException {
+        HttpResponseReader reader = new HttpResponseReader(stream(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"));
+        InputStream body = reader.body(reader.readHead(), "GET");
+        StringBuilder read = new StringBuilder();
+        for (int c = body.read(); c != -1; c = body.read()) {
+            read.append((char) c);
+        }
+        assertEquals("abcde", read.toString());
+    }
+
+    @Test
     void headersAreCaseInsensitiveAndRepeatsAreJoined() throws IOException {
         ResponseHead head = new HttpResponseReader(stream(
                 "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nX-A: 1\r\nx-a: 2\r\n\r\n")).readHead();
@@ -86,6 +99,8 @@ class HttpResponseReaderTest {
                         + "ffffffffffffffffff\r\n", IOException.class),
                 Arguments.of("chunk data not followed by CRLF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                         + "2\r\nokX\r\n0\r\n\r\n", IOException.class),
+                Arguments.of("bare LF after chunk data", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "2\r\nok\n0\r\n\r\n", IOException.class),
                 Arguments.of("EOF inside a chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
                         EOFException.class),
                 Arguments.of("EOF before the last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -106,6 +121,15 @@ class HttpResponseReaderTest {
             ResponseHead head = reader.readHead();
             reader.body(head, "GET").readAllBytes();
         });
+    }
+
+    @Test
+    void trailersWithoutEndAreCutOffBeforeTheStreamIs() throws IOException {
+        HttpResponseReader reader = new HttpResponseReader(stream("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "1\r\na\r\n0\r\n" + "X-T: t\r\n".repeat(3000)));
+        InputStream body = reader.body(reader.readHead(), "GET");
+        IOException e = assertThrows(IOException.class, body::readAllBytes);
+        assertTrue(e.getMessage().contains("chunk framing from Docker exceeds"), e.getMessage());
     }
 
     static Stream<Arguments> brokenHeads() {

@@ -3,7 +3,7 @@ package io.turnout.admin.state;
 import io.turnout.admin.api.AdminApi;
 import io.turnout.admin.api.AdminServer;
 import io.turnout.admin.api.AdminSettings;
-import io.turnout.admin.api.ClusterCatalog;
+import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.SnapshotWriter;

@@ -49,6 +49,14 @@ public final class ChunkScanner {
     }
 
     /**
+     * How many bytes of chunk data come next, before any framing; 0 while framing is expected. A
+     * reader that needs the content (the admin's Docker client) takes that many bytes as data.
+     */
+    public long dataRemaining() {
+        return state == State.DATA ? chunkRemaining : 0;
+    }
+
+    /**
      * Scans bytes {@code [from, to)} of {@code buf} (absolute indexes, the buffer is not moved).
      * Returns the index just after the end of the message when it ends inside this range,
      * {@code to} when all bytes belong to the message and more are needed, or {@link #ERROR}.

@@ -139,7 +139,7 @@ public abstract class HttpHead {
         this.end = headEnd;
         int lineEndIndex = lineEnd(start);
         if (lineEndIndex < 0) {
-            return malformed();
+            return malformed("a line ends in a bare CR or LF; end lines with CRLF");
         }
         int status = parseStartLine(start, lineEndIndex - 2);
         if (status != ParseResult.OK) {
@@ -150,7 +150,7 @@ public abstract class HttpHead {
         while (true) {
             int next = lineEnd(line);
             if (next < 0) {
-                return malformed();
+                return malformed("a line ends in a bare CR or LF; end lines with CRLF");
             }
             if (next == line + 2) {
                 break; // the empty line
@@ -184,31 +184,25 @@ public abstract class HttpHead {
     private int parseHeaderLine(int from, int to) {
         byte first = buf.get(from);
         if (first == Ascii.SP || first == Ascii.HTAB) {
-            return malformed(); // RFC 9112 §5.2: obs-fold is rejected
+            return malformed("folded header lines are not accepted"); // RFC 9112 §5.2: obs-fold
         }
         int colon = from;
         while (colon < to && buf.get(colon) != ':') {
             if (!Ascii.isTchar(buf.get(colon))) {
-                return malformed(); // includes whitespace before the colon (RFC 9112 §5.1)
+                return malformed("malformed header name"); // whitespace before the colon too (RFC 9112 §5.1)
             }
             colon++;
         }
         if (colon == from || colon == to) {
-            return malformed();
+            return malformed("malformed header line; expected Name: value");
         }
         int vs = colon + 1;
         while (vs < to && (buf.get(vs) == Ascii.SP || buf.get(vs) == Ascii.HTAB)) {
             vs++;
         }
-        int ve = to;
-        while (ve > vs && (buf.get(ve - 1) == Ascii.SP || buf.get(ve - 1) == Ascii.HTAB)) {
-            ve--;
-        }
-        for (int i = vs; i < ve; i++) {
-            int b = buf.get(i) & 0xff;
-            if ((b < 0x20 && b != Ascii.HTAB) || b == 0x7f) {
-                return malformed(); // control characters in a value (NUL, CR...) are a smuggling aid
-            }
+        int ve = Ascii.trimEnd(buf, vs, to);
+        if (Ascii.hasFieldValueControl(buf, vs, ve)) {
+            return malformed("control character in a header value"); // NUL, CR... are a smuggling aid
         }
         int h = headerCount++;
         lineStart[h] = from;
@@ -236,7 +230,8 @@ public abstract class HttpHead {
             case CONTENT_LENGTH -> {
                 long value = parseContentLength(valueStart[h], valueEnd[h]);
                 if (value < 0 || (contentLength >= 0 && contentLength != value)) {
-                    return malformed(); // RFC 9112 §6.3: differing lengths are unrecoverable
+                    // RFC 9112 §6.3: differing lengths are unrecoverable
+                    return malformed(value < 0 ? "malformed Content-Length" : "several different Content-Lengths");
                 }
                 contentLength = value;
                 contentLengthLines++;
@@ -244,13 +239,13 @@ public abstract class HttpHead {
             }
             case TRANSFER_ENCODING -> {
                 if (hasTransferEncoding) {
-                    return malformed(); // a second Transfer-Encoding header applies a coding twice
+                    return malformed("more than one Transfer-Encoding header"); // it would apply a coding twice
                 }
                 hasTransferEncoding = true;
                 if (onlyCodingIsChunked(valueStart[h], valueEnd[h])) {
                     chunked = true;
                 } else if (chunkedCount(valueStart[h], valueEnd[h]) > 1) {
-                    return malformed(); // RFC 9112 §6.1: chunked MUST NOT be applied twice
+                    return malformed("chunked applied more than once"); // RFC 9112 §6.1: MUST NOT be applied twice
                 } else {
                     return otherCodings(lastCodingIsChunked(valueStart[h], valueEnd[h]));
                 }
@@ -409,6 +404,11 @@ public abstract class HttpHead {
     protected abstract int validateFraming();
 
     protected abstract int malformed();
+
+    /** {@link #malformed()}, saying why in a few words (a constant) for an error message. */
+    protected int malformed(String why) {
+        return malformed();
+    }
 
     protected abstract int tooManyHeaders();
 

@@ -36,6 +36,8 @@ public final class RequestHead extends HttpHead {
     private static final byte[] CRLF = Ascii.bytes("\r\n");
     private static final byte[] CONTINUE = Ascii.bytes("100-continue");
     private static final byte[] CONTENT_LENGTH_PREFIX = Ascii.bytes("Content-Length: ");
+    private static final String BAD_REQUEST_LINE = "malformed request line; expected METHOD /path HTTP/1.1";
+    private static final String BAD_TARGET = "malformed request target";
 
     private int firstContentLength() {
         for (int h = 0; h < headerCount; h++) {
@@ -62,11 +64,13 @@ public final class RequestHead extends HttpHead {
     private final int[] cookieHeaders = new int[MAX_COOKIE_HEADERS];
     private int cookieHeaderCount;
     private int forwardedForHeader;
+    private String problem;
 
     @Override
     public void reset() {
         super.reset();
         method = null;
+        problem = null;
         hostHeader = -1;
         hostCount = 0;
         expectContinue = false;
@@ -83,12 +87,12 @@ public final class RequestHead extends HttpHead {
         int sp1 = from;
         while (sp1 < to && buf.get(sp1) != Ascii.SP) {
             if (!Ascii.isTchar(buf.get(sp1))) {
-                return 400;
+                return malformed("malformed request method");
             }
             sp1++;
         }
         if (sp1 == from || sp1 == to) {
-            return 400;
+            return malformed(BAD_REQUEST_LINE);
         }
         method = methodOf(from, sp1);
         targetStart = sp1 + 1;
@@ -96,25 +100,26 @@ public final class RequestHead extends HttpHead {
         while (sp2 < to && buf.get(sp2) != Ascii.SP) {
             int b = buf.get(sp2) & 0xff;
             if (b < 0x21 || b >= 0x7f || b == '#') {
-                return 400; // controls, non-ASCII and fragments have no place in a target (RFC 9112 §3.2)
+                // controls, non-ASCII and fragments have no place in a target (RFC 9112 §3.2)
+                return malformed(BAD_TARGET);
             }
             sp2++;
         }
         targetEnd = sp2;
         if (targetEnd == targetStart || sp2 == to) {
-            return 400;
+            return malformed(BAD_REQUEST_LINE);
         }
         int version = sp2 + 1;
         if (to - version != 8 || !Ascii.equals(buf, version, version + 7, HTTP_1_)) {
-            return isHttpVersion(version, to) ? 505 : 400;
+            return isHttpVersion(version, to) ? 505 : malformed(BAD_REQUEST_LINE);
         }
         byte minor = buf.get(version + 7);
         if (minor >= '1' && minor <= '9') {
             http11 = true; // RFC 9110 §2.5: a higher 1.x is processed as the highest we speak
         } else if (minor != '0') {
-            return 400;
+            return malformed(BAD_REQUEST_LINE);
         }
-        return validTargetForm() ? ParseResult.OK : 400;
+        return validTargetForm() ? ParseResult.OK : malformed(BAD_TARGET);
     }
 
     /**
@@ -239,22 +244,22 @@ public final class RequestHead extends HttpHead {
     protected int otherCodings(boolean lastIsChunked) {
         // RFC 9112 §6.1: a coding the proxy does not implement is 501; one that leaves the length
         // unknown (chunked not last) cannot be framed at all.
-        return lastIsChunked ? 501 : 400;
+        return lastIsChunked ? 501 : malformed("Transfer-Encoding does not end in chunked");
     }
 
     @Override
     protected int validateFraming() {
         if (hasTransferEncoding && contentLength >= 0) {
-            return 400; // RFC 9112 §6.3: CL with TE is a smuggling vector
+            return malformed("both Content-Length and Transfer-Encoding"); // RFC 9112 §6.3: a smuggling vector
         }
         if (hasTransferEncoding && !http11) {
-            return 400; // RFC 9112 §6.1: TE in an HTTP/1.0 request cannot be trusted
+            return malformed("Transfer-Encoding in an HTTP/1.0 request"); // RFC 9112 §6.1: cannot be trusted
         }
         if (hostCount > 1 || (http11 && hostCount == 0)) {
-            return 400; // RFC 9112 §3.2
+            return malformed(hostCount > 1 ? "more than one Host header" : "no Host header"); // RFC 9112 §3.2
         }
         if (hostHeader >= 0 && (!validHost(valueStart[hostHeader], valueEnd[hostHeader]) || !authorityMatchesHost())) {
-            return 400;
+            return malformed("malformed Host header, or not the authority of the target");
         }
         if (method == Method.CONNECT) {
             return 405; // a reverse proxy does not open tunnels to arbitrary hosts
@@ -268,12 +273,28 @@ public final class RequestHead extends HttpHead {
     }
 
     @Override
+    protected int malformed(String why) {
+        problem = why;
+        return malformed();
+    }
+
+    @Override
     protected int tooManyHeaders() {
         return 431;
     }
 
     public Method method() {
         return method;
+    }
+
+    /** The method as sent, case-sensitive (RFC 9110 §9.1), even when it is {@code OTHER}. Cold path. */
+    public String methodName() {
+        return text(start, targetStart - 1);
+    }
+
+    /** Why the last {@link #parse} answered 400, in a few words; null when it did not. Cold path. */
+    public String problem() {
+        return problem;
     }
 
     public boolean expectsContinue() {
@@ -295,8 +316,17 @@ public final class RequestHead extends HttpHead {
 
     /** The request target as a String. Cold path (logging, tests). */
     public String target() {
-        byte[] bytes = new byte[targetEnd - targetStart];
-        buf.get(targetStart, bytes);
+        return text(targetStart, targetEnd);
+    }
+
+    /** Header {@code h}'s name as it arrived; its value is {@link #value}. Cold path (the admin API). */
+    public String name(int h) {
+        return text(lineStart[h], nameEnd[h]);
+    }
+
+    private String text(int from, int to) {
+        byte[] bytes = new byte[to - from];
+        buf.get(from, bytes);
         return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 

@@ -26,6 +26,29 @@ class ChunkScannerTest {
     }
 
     @Test
+    void dataRemainingAnnouncesEachDataSpanAndNothingDuringFraming() {
+        String body = "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n";
+        ByteBuffer buf = RequestHeadTest.direct(body);
+        ChunkScanner scanner = new ChunkScanner();
+        StringBuilder data = new StringBuilder();
+        int i = 0;
+        while (!scanner.isDone()) {
+            int span = (int) scanner.dataRemaining();
+            if (span > 0) {
+                for (int k = i; k < i + span; k++) {
+                    data.append((char) buf.get(k));
+                }
+            }
+            int next = i + Math.max(span, 1);
+            assertEquals(next, scanner.scan(buf, i, next));
+            i = next;
+        }
+        assertEquals("hello world", data.toString());
+        assertEquals(body.length(), i);
+        assertEquals(0, scanner.dataRemaining());
+    }
+
+    @Test
     void stopsAtTheMessageEndInsideOneRead() {
         String body = "3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n";
         ByteBuffer buf = RequestHeadTest.direct(body);

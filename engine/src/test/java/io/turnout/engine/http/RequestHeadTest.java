@@ -74,6 +74,23 @@ class RequestHeadTest {
         assertEquals(expected, parse(new RequestHead(), text));
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("requests")
+    void everyBadRequestSaysWhyAndNoOtherRequestDoes(String name, String text, int expected) {
+        RequestHead head = new RequestHead();
+        parse(head, text);
+        assertEquals(expected == 400, head.problem() != null, name + ": " + head.problem());
+    }
+
+    @Test
+    void namesTheMethodAsSentEvenWhenTheProxyHasNoEnumForIt() {
+        RequestHead head = new RequestHead();
+        assertEquals(ParseResult.OK, parse(head, "BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assertEquals(RequestHead.Method.OTHER, head.method());
+        assertEquals("BREW", head.methodName());
+        assertEquals("/pot", head.target());
+    }
+
     @Test
     void incompleteHeadNeedsMoreBytes() {
         RequestHead head = new RequestHead();

@@ -45,10 +45,10 @@ public final class TestBackend implements AutoCloseable {
     private static final Duration LINGER = Duration.ofSeconds(1);
     private static final Map<List<Long>, String> GENERATED_DIGESTS = new ConcurrentHashMap<>();
 
-    /** Chooses the reply from the request head, before the body is read (see {@link RequestHead}). */
+    /** Chooses the reply from the request head, before the body is read (see {@link BackendRequest}). */
     @FunctionalInterface
     public interface Handler {
-        Reply handle(RequestHead request);
+        Reply handle(BackendRequest request);
     }
 
     private final String name;
@@ -267,7 +267,7 @@ public final class TestBackend implements AutoCloseable {
 
     /** Serves one exchange; returns true when the connection stays open for another request. */
     private boolean serveOne(Socket socket, long connectionId, WireInput in, OutputStream out) throws IOException {
-        RequestHead head;
+        BackendRequest head;
         BodyFraming framing;
         long contentLength;
         try {
@@ -275,7 +275,7 @@ public final class TestBackend implements AutoCloseable {
             if (rawHead == null) {
                 return false; // clean close between requests
             }
-            head = parseRequestHead(connectionId, rawHead);
+            head = parseRequest(connectionId, rawHead);
             contentLength = MessageHead.contentLength(head.headers());
             if (head.headers().contains("Transfer-Encoding")) {
                 // RFC 9112 §6.3: TE overrides CL; a request whose final coding is not chunked has no framing.
@@ -342,7 +342,7 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
-    private Reply chooseReply(RequestHead head) {
+    private Reply chooseReply(BackendRequest head) {
         try {
             Reply reply = handler.handle(head);
             if (reply == null) {
@@ -357,20 +357,20 @@ public final class TestBackend implements AutoCloseable {
         }
     }
 
-    private static RequestHead parseRequestHead(long connectionId, byte[] rawHead) throws ProtocolException {
+    private static BackendRequest parseRequest(long connectionId, byte[] rawHead) throws ProtocolException {
         MessageHead parsed = MessageHead.parse(rawHead);
         String[] parts = parsed.startLine().split(" ", -1);
         if (parts.length != 3 || parts[0].isEmpty() || parts[1].isEmpty() || !parts[2].startsWith("HTTP/")) {
             throw new ProtocolException("bad request line: " + parsed.startLine());
         }
-        return new RequestHead(connectionId, parts[0], parts[1], parts[2], parsed.headers(), rawHead);
+        return new BackendRequest(connectionId, parts[0], parts[1], parts[2], parsed.headers(), rawHead);
     }
 
     /**
      * Reads and records the body, keeping at most {@link #BODY_KEEP_LIMIT} bytes but digesting all.
      * Returns false when reading stopped early: at {@code readLimit} bytes, or because the peer closed.
      */
-    private boolean readBody(RequestHead head, BodyFraming framing, BodyInputStream body, long readLimit)
+    private boolean readBody(BackendRequest head, BodyFraming framing, BodyInputStream body, long readLimit)
             throws IOException {
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
         MessageDigest digest = Digests.sha256();
@@ -397,7 +397,7 @@ public final class TestBackend implements AutoCloseable {
         return body.isComplete();
     }
 
-    private void record(RequestHead head, BodyFraming framing, BodyInputStream body, ByteArrayOutputStream kept,
+    private void record(BackendRequest head, BodyFraming framing, BodyInputStream body, ByteArrayOutputStream kept,
                         MessageDigest digest) {
         RecordedRequest request = new RecordedRequest(head.connectionId(), head.method(), head.target(),
                 head.version(), head.headers(), head.rawHead(), framing, kept.toByteArray(), body.decodedLength(),
@@ -408,7 +408,7 @@ public final class TestBackend implements AutoCloseable {
     }
 
     /** Writes the response; returns true when the connection may serve another request. */
-    private boolean respond(WireInput in, OutputStream out, RequestHead request, Reply reply) throws IOException {
+    private boolean respond(WireInput in, OutputStream out, BackendRequest request, Reply reply) throws IOException {
         pause(reply.headDelay());
         for (byte[] interim : reply.interimHeads()) {
             out.write(interim);

@@ -9,10 +9,13 @@ import java.util.List;
  * {@code Expect: 100-continue}, reset after N body bytes) must be chosen before any body byte is
  * consumed. The body, once read, is in the {@link RecordedRequest}.
  *
+ * <p>Named apart from the engine's {@code http.RequestHead} and parsed by the backend's own code,
+ * on purpose: the proxy must never be checked with its own parser.
+ *
  * @param connectionId which accepted connection it arrived on, counting from 1
  * @param rawHead      the head exactly as received, from the request line to the empty line
  */
-public record RequestHead(long connectionId, String method, String target, String version,
+public record BackendRequest(long connectionId, String method, String target, String version,
                           HeaderList headers, byte[] rawHead) {
 
     /** The first value of the header, or null. */

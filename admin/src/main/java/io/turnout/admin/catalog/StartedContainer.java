@@ -1,4 +1,4 @@
-package io.turnout.admin.api;
+package io.turnout.admin.catalog;
 
 import io.turnout.engine.route.Server;
 

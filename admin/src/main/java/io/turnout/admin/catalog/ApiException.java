@@ -1,4 +1,4 @@
-package io.turnout.admin.api;
+package io.turnout.admin.catalog;
 
 /**
  * A request refused for a reason the user can fix; the message is sent as the response body.
