@@ -63,6 +63,32 @@ class ConcurrentModeTest {
         assertEquals(1, v2.requestCount());
     }
 
+    /**
+     * Issue 11, found by reading: with mirrorUnsafeMethods, a POST fully sent to L, then a
+     * pipelined request read into the buffer, then L's 5xx. P answers the POST, and the next
+     * request must be read from where the POST ended, not from an offset kept from before the
+     * buffer was compacted.
+     */
+    @Test
+    void pipelinedRequestAfterAPromotedMirroredPostIsReadFromWhereThePostEnded() throws Exception {
+        TestBackend v1 = backend("v1", r -> Reply.ok("v1 " + r.method() + " " + r.target()));
+        TestBackend v2 = backend("v2", r -> Reply.status(500).withHeadDelay(Duration.ofMillis(400)));
+        start(v1, v2, true);
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            client.send("POST /order HTTP/1.1\r\nHost: shop\r\nContent-Length: 5\r\n\r\nhello");
+            Await.until("the POST reached both versions", () -> v1.requestCount() == 1 && v2.requestCount() == 1);
+            client.send("GET /next HTTP/1.1\r\nHost: shop\r\n\r\n");
+            HttpResponse first = client.readResponse();
+            assertEquals(200, first.status());
+            assertEquals("v1 POST /order", first.bodyText());
+            HttpResponse second = client.readResponse();
+            assertEquals(200, second.status());
+            assertEquals("v1 GET /next", second.bodyText());
+        }
+        assertEquals("hello", new String(v1.requests().get(0).body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(2, v1.requestCount(), "P saw the POST and the GET, each once");
+    }
+
     @Test
     void newestRefusingGivesThePreviousVersionsAnswer() {
         TestBackend v1 = backend("v1", r -> Reply.ok("version 1.0"));
