@@ -4,6 +4,7 @@ import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.health.HealthMonitor;
 import io.turnout.engine.metrics.PrometheusText;
+import io.turnout.engine.net.BufferPool;
 import io.turnout.engine.net.ProxyServer;
 import io.turnout.engine.route.SnapshotWriter;
 
@@ -34,8 +35,16 @@ public final class ProxyEngine implements AutoCloseable {
 
     /** {@code GET /metrics}: Prometheus text of the current clusters and connections. */
     public String metricsText() {
-        return PrometheusText.render(writer.snapshot(), health.rollbacksByVersion(), server.openClients(),
-                server.openUpstreams());
+        int inUse = 0;
+        int allocated = 0;
+        long exhausted = 0;
+        for (BufferPool pool : server.bufferPools()) {
+            inUse += pool.inUse();
+            allocated += pool.allocated();
+            exhausted += pool.exhaustedCount();
+        }
+        return PrometheusText.render(writer.snapshot(), health.rollbacksByVersion(),
+                new PrometheusText.Gauges(server.openClients(), server.openUpstreams(), inUse, allocated, exhausted));
     }
 
     public HealthMonitor health() {

@@ -429,10 +429,6 @@ public abstract class HttpHead {
         copy(out, lineStart[h], lineEnd[h]);
     }
 
-    public final int start() {
-        return start;
-    }
-
     /** Index just after the head's final CRLF. */
     public final int end() {
         return end;

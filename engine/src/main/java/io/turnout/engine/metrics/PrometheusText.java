@@ -15,8 +15,12 @@ public final class PrometheusText {
     private PrometheusText() {
     }
 
-    public static String render(ClusterSnapshot snapshot, Map<String, Long> rollbacksByVersion,
-                                int openClients, int openUpstreams) {
+    /** What the selector loops hold right now, summed over the loops. */
+    public record Gauges(int openClients, int openUpstreams, int buffersInUse, int buffersAllocated,
+                         long bufferPoolExhaustions) {
+    }
+
+    public static String render(ClusterSnapshot snapshot, Map<String, Long> rollbacksByVersion, Gauges gauges) {
         StringBuilder out = new StringBuilder(4096);
         family(out, "turnout_requests_total", "counter", "Requests answered by each version.");
         for (Cluster c : snapshot.clusters()) {
@@ -63,9 +67,16 @@ public final class PrometheusText {
             sample(out, "turnout_response_latency_seconds_count", labels(c), count);
         }
         family(out, "turnout_open_client_connections", "gauge", "Client connections open now.");
-        out.append("turnout_open_client_connections ").append(openClients).append('\n');
+        out.append("turnout_open_client_connections ").append(gauges.openClients()).append('\n');
         family(out, "turnout_open_upstream_connections", "gauge", "Upstream connections open now, pooled included.");
-        out.append("turnout_open_upstream_connections ").append(openUpstreams).append('\n');
+        out.append("turnout_open_upstream_connections ").append(gauges.openUpstreams()).append('\n');
+        family(out, "turnout_buffers_in_use", "gauge", "Pooled direct buffers holding bytes now.");
+        out.append("turnout_buffers_in_use ").append(gauges.buffersInUse()).append('\n');
+        family(out, "turnout_buffers_allocated", "gauge", "Direct buffers the pools have allocated (they are kept).");
+        out.append("turnout_buffers_allocated ").append(gauges.buffersAllocated()).append('\n');
+        family(out, "turnout_buffer_pool_exhausted_total", "counter",
+                "Times a pool had no buffer free: the connection waited instead of allocating past the bound.");
+        out.append("turnout_buffer_pool_exhausted_total ").append(gauges.bufferPoolExhaustions()).append('\n');
         return out.toString();
     }
 

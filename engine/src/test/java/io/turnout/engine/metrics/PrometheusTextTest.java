@@ -74,6 +74,9 @@ class PrometheusTextTest {
             assertEquals(10.0, samples.get("turnout_response_latency_seconds_bucket" + labels + ",le=\"+Inf\"}"));
             assertEquals(10.0, samples.get("turnout_response_latency_seconds_count" + labels + "}"));
             assertTrue(samples.containsKey("turnout_open_client_connections"));
+            assertEquals(0.0, samples.get("turnout_buffer_pool_exhausted_total"));
+            assertTrue(samples.get("turnout_buffers_allocated") >= 1, "the requests went through pooled buffers");
+            assertTrue(samples.get("turnout_buffers_in_use") <= samples.get("turnout_buffers_allocated"));
         }
     }
 }
