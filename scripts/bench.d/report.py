@@ -94,7 +94,8 @@ def main():
     if baseline:
         w("")
         w("*turnout-baseline* is a second Turnout jar (see the machine table), started the same way and measured "
-          "in the same run: its runs interleave with the others', next to Turnout's.")
+          "in the same run: its runs interleave with the others', next to Turnout's (after it in odd runs, "
+          "before it in even ones).")
     w("")
 
     if cases:
