@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Writes the Markdown block of docs/BENCHMARKS.md from the results scripts/bench collected.
 
-Usage: report.py RESULTS.tsv   (the run's settings and facts come from R_* environment variables)
+Usage: report.py RESULTS.tsv MEMORY.tsv   (the run's settings and facts come from R_* environment variables)
 RESULTS.tsv rows: case, target, run, req/s, p50 µs, p99 µs, errors.
+MEMORY.tsv rows: target, VmRSS KiB after warm-up, with the connections silent, after one request on
+each; connections held silent, held after the requests; requests answered.
+Only the cases that ran are reported. A "turnout-baseline" target (and "MODE-baseline") is a second
+Turnout jar measured in the same run; its rows stand beside Turnout's, and a table gives new ÷ baseline.
 """
 import os
 import statistics
@@ -10,8 +14,9 @@ import sys
 from collections import defaultdict
 
 CASES = ["keep-alive small", "1 MiB bodies", "Connection: close", "1,000 connections"]
-TARGETS = ["direct", "turnout", "nginx", "haproxy"]
+TARGETS = ["direct", "turnout", "turnout-baseline", "nginx", "haproxy"]
 MODES = ["INSTANT", "SESSION", "GRADUAL", "CONCURRENT"]
+SPLIT = "split write"
 
 
 def env(name):
@@ -23,12 +28,25 @@ def main():
     for line in open(sys.argv[1]):
         case, target, _run, rps, p50, p99, errors = line.rstrip("\n").split("\t")
         rows[case][target].append((float(rps), int(p50), int(p99), int(errors)))
+    memory = {}
+    for line in open(sys.argv[2]):
+        target, *values = line.rstrip("\n").split("\t")
+        memory[target] = [int(v) for v in values]
+
+    def has(case, target):
+        return bool(rows.get(case, {}).get(target))
 
     def med(case, target):
         runs = rows[case][target]
         return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                 statistics.median(r[2] for r in runs), sum(r[3] for r in runs))
 
+    def runs(case, target):
+        return " / ".join(f"{r[0] / 1000:.1f}k" for r in rows[case][target])
+
+    baseline = bool(env("BASELINE_CMD"))
+    cases = [c for c in CASES if c in rows]
+    modes = [m for m in MODES if f"mode {m}" in rows]
     elapsed = int(env("ELAPSED"))
     out = []
     w = out.append
@@ -42,6 +60,10 @@ def main():
           "The proxies, the origin and wrk competed with other processes for the same cores, so req/s and "
           "latency are low and noisy, and the ratios below are unreliable; the verdicts are printed anyway.")
         w("")
+    if env("CASES") != env("ALL_CASES"):
+        w(f"Cases run (`BENCH_CASES`): {', '.join(f'`{c}`' for c in env('CASES').split())}; "
+          "the others were not run.")
+        w("")
     w("| machine | |")
     w("|---|---|")
     w(f"| cores (nproc) | {env('NPROC')} |")
@@ -49,69 +71,161 @@ def main():
     w(f"| kernel | {env('KERNEL')} |")
     w(f"| JDK | {env('JDK')} |")
     w(f"| wrk / nginx / HAProxy | {env('VERSIONS')} |")
+    if SPLIT in rows:
+        w(f"| split-write origin | {env('PYTHON')} `http.server` |")
     w(f"| Turnout started with | `{env('TURNOUT_CMD')} -configFile=FILE` |")
+    if env("JAR"):
+        w(f"| Turnout jar | `{env('JAR')}` |")
+    if baseline:
+        w(f"| turnout-baseline started with | `{env('BASELINE_CMD')} -configFile=FILE` |")
+        if env("BASELINE_JAR"):
+            w(f"| turnout-baseline jar | `{env('BASELINE_JAR')}` |")
     w("")
-    w(f"Each proxy and the nginx origin run with {env('THREADS')} worker/thread (Turnout `selectorThreads`, "
-      f"nginx `worker_processes`, HAProxy `nbthread`); wrk runs with {env('WRK_THREADS')} thread and "
+    threads = int(env("THREADS"))
+    w(f"Each proxy and the nginx origin run with {threads} {'worker/thread' if threads == 1 else 'workers/threads'} "
+      f"(Turnout `selectorThreads`, nginx `worker_processes`, HAProxy `nbthread`); wrk runs with "
+      f"{env('WRK_THREADS')} thread{'' if env('WRK_THREADS') == '1' else 's'} and "
       f"{env('CONNS')} connections unless the case says otherwise. Each Turnout JVM first gets "
       f"{env('JIT_WARMUP')} s of load (JIT warm-up); each case gives every target {env('WARMUP')} s of warm-up, then "
       f"{env('RUNS')} runs of {env('DURATION')} s, interleaved across the targets; each column is the median of the "
       "runs. Everything shares "
       f"the same {env('NPROC')} cores over loopback. Latency percentiles are wrk's (`--latency`). *errors* counts "
       "wrk's socket errors and non-2xx answers over all runs.")
+    if baseline:
+        w("")
+        w("*turnout-baseline* is a second Turnout jar (see the machine table), started the same way and measured "
+          "in the same run: its runs interleave with the others', next to Turnout's (after it in odd runs, "
+          "before it in even ones).")
     w("")
-    def runs(case, target):
-        return " / ".join(f"{r[0] / 1000:.1f}k" for r in rows[case][target])
 
-    w("| case | target | req/s | p50 | p99 | × direct | × nginx | × HAProxy | errors | runs (req/s) |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for case in CASES:
-        d, n, h = (med(case, t)[0] for t in ("direct", "nginx", "haproxy"))
+    if cases:
+        w("| case | target | req/s | p50 | p99 | × direct | × nginx | × HAProxy | errors | runs (req/s) |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        for case in cases:
+            d, n, h = (med(case, t)[0] for t in ("direct", "nginx", "haproxy"))
+            for target in TARGETS:
+                if not has(case, target):
+                    continue
+                rps, p50, p99, errors = med(case, target)
+                name = "**turnout**" if target == "turnout" else target
+                w(f"| {case} | {name} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {ratio(rps, d)} | "
+                  f"{ratio(rps, n)} | {ratio(rps, h)} | {errors} | {runs(case, target)} |")
+        w("")
+
+    if modes:
+        w("Modes on Turnout: clusters 1.0 and 2.0 both on the origin, 2.0 (the newest) in the mode. Every request "
+          "sends `Cookie: dynsoftup=<1.0's uuid>; transition=<a uuid in bucket 3>`, a returning client, so cookie "
+          "parsing is on the path in every mode. Each mode has its own Turnout, started from a config file with "
+          "both clusters and warmed up like the others, so the runs of the four modes interleave. By SPEC §2 "
+          "CONCURRENT sends each (safe) request to both versions, so it doubles the origin's load.")
+        w("")
+        w("| mode | req/s | p50 | p99 | vs INSTANT | errors | runs (req/s) |")
+        w("|---|---:|---:|---:|---:|---:|---|")
+        for sfx, tag in [("", ""), ("-baseline", " (baseline)")]:
+            if not has("mode INSTANT", "INSTANT" + sfx):
+                continue
+            instant = med("mode INSTANT", "INSTANT" + sfx)[0]
+            for mode in modes:
+                if not has(f"mode {mode}", mode + sfx):
+                    continue
+                rps, p50, p99, errors = med(f"mode {mode}", mode + sfx)
+                w(f"| {mode}{tag} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {100 * (rps / instant - 1):+.1f}% | "
+                  f"{errors} | {runs(f'mode {mode}', mode + sfx)} |")
+        w("")
+
+    if SPLIT in rows:
+        w("Split write (SPEC §7, issue 12): the origin is Python's `http.server` (`SimpleHTTPRequestHandler`, "
+          "`protocol_version = \"HTTP/1.1\"`, a thread per connection) serving the same small page. It sends "
+          "each response in two `send()` calls, head then body, with Nagle's algorithm on, so the body waits "
+          "until the head is acknowledged. wrk runs with 1 thread and 1 connection and sends "
+          "`Connection: close`: a new client connection per request, as a browser's first request. Direct, the "
+          "client's new connection acknowledges at once; a proxy that keeps its upstream connection alive "
+          "and delays its ACK of the head makes every request wait for its delayed-ACK timer (~40 ms on Linux).")
+        w("")
+        w("| target | p50 | p99 | p50 − direct | req/s | errors | runs (p50) |")
+        w("|---|---:|---:|---:|---:|---:|---|")
+        direct_p50 = med(SPLIT, "direct")[1] if has(SPLIT, "direct") else None
         for target in TARGETS:
-            rps, p50, p99, errors = med(case, target)
+            if not has(SPLIT, target):
+                continue
+            rps, p50, p99, errors = med(SPLIT, target)
             name = "**turnout**" if target == "turnout" else target
-            w(f"| {case} | {name} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {ratio(rps, d)} | "
-              f"{ratio(rps, n)} | {ratio(rps, h)} | {errors} | {runs(case, target)} |")
-    w("")
-    w("Modes on Turnout: clusters 1.0 and 2.0 both on the origin, 2.0 (the newest) in the mode. Every request "
-      "sends `Cookie: dynsoftup=<1.0's uuid>; transition=<a uuid in bucket 3>`, a returning client, so cookie "
-      "parsing is on the path in every mode. Each mode has its own Turnout, started from a config file with "
-      "both clusters and warmed up like the others, so the runs of the four modes interleave. By SPEC §2 CONCURRENT sends "
-      "each (safe) request to both versions, so it doubles the origin's load.")
-    w("")
-    w("| mode | req/s | p50 | p99 | vs INSTANT | errors | runs (req/s) |")
-    w("|---|---:|---:|---:|---:|---:|---|")
-    instant = med("mode INSTANT", "INSTANT")[0]
-    for mode in MODES:
-        rps, p50, p99, errors = med(f"mode {mode}", mode)
-        w(f"| {mode} | {rps:,.0f} | {lat(p50)} | {lat(p99)} | {100 * (rps / instant - 1):+.1f}% | {errors} | "
-          f"{runs(f'mode {mode}', mode)} |")
-    w("")
-    rss_base, rss_silent, rss_used = int(env("RSS_BASE")), int(env("RSS_SILENT")), int(env("RSS_USED"))
-    held_silent, held_used = int(env("HELD_SILENT")), int(env("HELD_USED"))
-    w(f"Memory (VmRSS of the Turnout JVM): a fresh Turnout after {env('JIT_WARMUP')} s of keep-alive load: "
-      f"{mib(rss_base)}. With {held_silent:,} client connections open and silent: **{mib(rss_silent)}**. "
-      f"After one keep-alive request on each ({int(env('REQUESTED')):,} answered), with {held_used:,} still open: "
-      f"**{mib(rss_used)}**.")
-    w("")
+            diff = "—" if direct_p50 is None or target == "direct" else f"{(p50 - direct_p50) / 1000:+.2f} ms"
+            w(f"| {name} | {lat(p50)} | {lat(p99)} | {diff} | {rps:,.0f} | {errors} | "
+              f"{' / '.join(lat(r[1]) for r in rows[SPLIT][target])} |")
+        w("")
 
-    ka_t, ka_n = med("keep-alive small", "turnout"), med("keep-alive small", "nginx")
-    mb_t, mb_h = med("1 MiB bodies", "turnout")[0], med("1 MiB bodies", "haproxy")[0]
-    rss = max(rss_silent, rss_used)
-    held = min(held_silent, held_used)
-    session = med("mode SESSION", "SESSION")[0] / instant - 1
-    gradual = med("mode GRADUAL", "GRADUAL")[0] / instant - 1
-    w("| SPEC §8 target | this run | |")
-    w("|---|---|---|")
-    w(f"| keep-alive small: throughput ≥ nginx | {ratio(ka_t[0], ka_n[0])} nginx "
-      f"({ka_t[0]:,.0f} vs {ka_n[0]:,.0f} req/s) | {verdict(ka_t[0] >= ka_n[0])} |")
-    w(f"| keep-alive small: p99 ≤ nginx | {lat(ka_t[2])} vs {lat(ka_n[2])} | {verdict(ka_t[2] <= ka_n[2])} |")
-    w(f"| 1 MiB bodies: throughput ≥ HAProxy | {ratio(mb_t, mb_h)} HAProxy ({mb_t:,.0f} vs {mb_h:,.0f} req/s) | "
-      f"{verdict(mb_t >= mb_h)} |")
-    w(f"| 10,000 idle connections < 256 MiB RSS | {mib(rss)} with {held:,} held | "
-      f"{verdict(rss < 256 * 1024 and held >= 10000)} |")
-    w(f"| SESSION costs < 5% vs INSTANT | {100 * session:+.1f}% | {verdict(session > -0.05)} |")
-    w(f"| GRADUAL costs < 5% vs INSTANT | {100 * gradual:+.1f}% | {verdict(gradual > -0.05)} |")
+    def memory_line(target, who):
+        rss_base, rss_silent, rss_used, held_silent, held_used, requested = memory[target]
+        w(f"Memory (VmRSS of the {who} JVM): a fresh Turnout after {env('JIT_WARMUP')} s of keep-alive load: "
+          f"{mib(rss_base)}. With {held_silent:,} client connections open and silent: **{mib(rss_silent)}**. "
+          f"After one keep-alive request on each ({requested:,} answered), with {held_used:,} still open: "
+          f"**{mib(rss_used)}**.")
+        w("")
+
+    if "turnout" in memory:
+        memory_line("turnout", "Turnout")
+    if "turnout-baseline" in memory:
+        memory_line("turnout-baseline", "turnout-baseline")
+
+    if baseline:
+        w("New against baseline, from the same run: *new ÷ baseline* is the ratio of the medians of req/s; "
+          "the per-run ratios pair each Turnout run with the baseline run next to it in time.")
+        w("")
+        w("| case | turnout req/s | baseline req/s | new ÷ baseline | runs (new ÷ baseline) | p50 new / baseline | "
+          "p99 new / baseline |")
+        w("|---|---:|---:|---:|---|---:|---:|")
+        pairs = [(c, "turnout", "turnout-baseline") for c in cases + [SPLIT]]
+        pairs += [(f"mode {m}", m, m + "-baseline") for m in modes]
+        for case, new, base in pairs:
+            if not (has(case, new) and has(case, base)):
+                continue
+            n, b = med(case, new), med(case, base)
+            per_run = " / ".join(f"{x[0] / y[0]:.2f}" if y[0] else "n/a"
+                                 for x, y in zip(rows[case][new], rows[case][base]))
+            w(f"| {case} | {n[0]:,.0f} | {b[0]:,.0f} | {ratio(n[0], b[0])} | {per_run} | "
+              f"{lat(n[1])} / {lat(b[1])} | {lat(n[2])} / {lat(b[2])} |")
+        if "turnout" in memory and "turnout-baseline" in memory:
+            n, b = max(memory["turnout"][1:3]), max(memory["turnout-baseline"][1:3])
+            w(f"| memory, VmRSS with the connections held | {mib(n)} | {mib(b)} | {ratio(n, b)} | | | |")
+        w("")
+
+    targets = []
+    if "keep-alive small" in cases:
+        ka_t, ka_n = med("keep-alive small", "turnout"), med("keep-alive small", "nginx")
+        targets.append((f"keep-alive small: throughput ≥ nginx", f"{ratio(ka_t[0], ka_n[0])} nginx "
+                        f"({ka_t[0]:,.0f} vs {ka_n[0]:,.0f} req/s)", ka_t[0] >= ka_n[0]))
+        targets.append(("keep-alive small: p99 ≤ nginx", f"{lat(ka_t[2])} vs {lat(ka_n[2])}", ka_t[2] <= ka_n[2]))
+    if "1 MiB bodies" in cases:
+        mb_t, mb_h = med("1 MiB bodies", "turnout")[0], med("1 MiB bodies", "haproxy")[0]
+        targets.append(("1 MiB bodies: throughput ≥ HAProxy",
+                        f"{ratio(mb_t, mb_h)} HAProxy ({mb_t:,.0f} vs {mb_h:,.0f} req/s)", mb_t >= mb_h))
+    if "turnout" in memory:
+        _, rss_silent, rss_used, held_silent, held_used, _ = memory["turnout"]
+        rss, held = max(rss_silent, rss_used), min(held_silent, held_used)
+        targets.append(("10,000 idle connections < 256 MiB RSS", f"{mib(rss)} with {held:,} held",
+                        rss < 256 * 1024 and held >= 10000))
+    if "INSTANT" in modes:
+        instant = med("mode INSTANT", "INSTANT")[0]
+        for mode in ("SESSION", "GRADUAL"):
+            if mode in modes:
+                cost = med(f"mode {mode}", mode)[0] / instant - 1
+                targets.append((f"{mode} costs < 5% vs INSTANT", f"{100 * cost:+.1f}%", cost > -0.05))
+    if has(SPLIT, "turnout") and has(SPLIT, "direct"):
+        t, d = med(SPLIT, "turnout")[1], med(SPLIT, "direct")[1]
+        targets.append(("split write: p50 ≤ direct + 1 ms (issue 12)", f"{lat(t)} vs {lat(d)} direct",
+                        t <= d + 1000))
+    if has("keep-alive small", "turnout") and has("keep-alive small", "turnout-baseline"):
+        n, b = med("keep-alive small", "turnout")[0], med("keep-alive small", "turnout-baseline")[0]
+        targets.append(("keep-alive small: new within ±5% of baseline (issue 11)",
+                        f"{ratio(n, b)} ({n:,.0f} vs {b:,.0f} req/s)", abs(n / b - 1) <= 0.05))
+    if targets:
+        w("| SPEC §8 target | this run | |")
+        w("|---|---|---|")
+        for name, value, ok in targets:
+            w(f"| {name} | {value} | {verdict(ok)} |")
+    while out and out[-1] == "":
+        out.pop()
     print("\n".join(out))
 
 
