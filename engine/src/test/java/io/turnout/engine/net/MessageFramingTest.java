@@ -112,7 +112,8 @@ class MessageFramingTest {
             client.send("GET /old HTTP/1.0\r\n\r\n");
             HttpResponse response = client.readResponse();
             assertEquals(200, response.status());
-            assertEquals("old client, version HTTP/1.0", response.bodyText());
+            // RFC 9110 §2.5, SPEC §7: the proxy sends its own version upstream (issue 12).
+            assertEquals("old client, version HTTP/1.1", response.bodyText());
             assertTrue(client.isClosedByPeer(Duration.ofSeconds(5)));
         }
     }
