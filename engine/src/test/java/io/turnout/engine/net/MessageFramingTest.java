@@ -1,18 +1,23 @@
 package io.turnout.engine.net;
 
+import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
+import io.turnout.engine.testsupport.RecordedRequest;
 import io.turnout.engine.testsupport.Reply;
 import io.turnout.engine.testsupport.RunningProxy;
 import io.turnout.engine.testsupport.TestBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -112,7 +117,8 @@ class MessageFramingTest {
             client.send("GET /old HTTP/1.0\r\n\r\n");
             HttpResponse response = client.readResponse();
             assertEquals(200, response.status());
-            assertEquals("old client, version HTTP/1.0", response.bodyText());
+            // RFC 9110 §2.5, SPEC §7: the proxy sends its own version upstream (issue 12).
+            assertEquals("old client, version HTTP/1.1", response.bodyText());
             assertTrue(client.isClosedByPeer(Duration.ofSeconds(5)));
         }
     }
@@ -147,5 +153,34 @@ class MessageFramingTest {
             assertTrue(client.isClosedByPeer(Duration.ofSeconds(5)));
         }
         assertEquals("echo", backend.lastRequest().header("Upgrade"));
+    }
+
+    @Test
+    void h2cUpgradeNeverOpensATunnelEvenWhenTheServerAnswers101() {
+        // A server that switches to h2c whatever it is asked: if the proxy relayed the 101, the client
+        // would speak HTTP/2 to it through a tunnel, past every rule of the proxy (h2c smuggling, issue 12).
+        start(request -> request.target().equals("/h2c")
+                ? Reply.raw("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", false)
+                : Reply.ok("proxied " + request.target()));
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port(), Duration.ofSeconds(5))) {
+            client.send("GET /h2c HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+            HttpResponse response = client.readResponse();
+            assertNotEquals(101, response.status(), "the client was switched to h2c: " + response);
+            try {
+                // Through a tunnel this would reach the server raw, without the proxy's forwarding headers.
+                client.send("GET /internal HTTP/1.1\r\nHost: a\r\n\r\n");
+                client.readResponse();
+            } catch (UncheckedIOException closed) {
+                // the proxy closed after its answer: nothing more can reach the server
+            }
+        }
+        Await.until("the backend has finished every connection the proxy let go",
+                () -> backend.openConnectionCount() == proxy.engine().server().openUpstreams());
+        for (RecordedRequest seen : backend.requests()) {
+            assertNull(seen.header("Upgrade"), "Upgrade: h2c reached the server: " + seen);
+            assertNull(seen.header("HTTP2-Settings"), "HTTP2-Settings reached the server: " + seen);
+            assertNotNull(seen.header("X-Forwarded-For"), "a request reached the server past the proxy: " + seen);
+        }
     }
 }

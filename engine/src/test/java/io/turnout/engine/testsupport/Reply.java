@@ -41,6 +41,8 @@ public final class Reply {
     private Duration bodyDelay = Duration.ZERO;
     private Duration chunkDelay = Duration.ZERO;
     private boolean closeConnection;
+    private boolean announceClose = true;
+    private boolean closeAfterHead;
     private boolean readBody = true;
     private boolean sendContinue = true;
     private List<byte[]> interimHeads = List.of();
@@ -67,6 +69,8 @@ public final class Reply {
         c.bodyDelay = bodyDelay;
         c.chunkDelay = chunkDelay;
         c.closeConnection = closeConnection;
+        c.announceClose = announceClose;
+        c.closeAfterHead = closeAfterHead;
         c.readBody = readBody;
         c.sendContinue = sendContinue;
         c.interimHeads = interimHeads;
@@ -274,6 +278,28 @@ public final class Reply {
     }
 
     /**
+     * Closes after the response without sending {@code Connection: close}, as Python's
+     * {@code http.server} does after an HTTP/1.0 request: the response looks reusable, and a client
+     * that pools the connection finds it closed when it sends the next request.
+     */
+    public Reply withUnannouncedClose() {
+        Reply c = copy();
+        c.closeConnection = true;
+        c.announceClose = false;
+        return c;
+    }
+
+    /**
+     * Sends the head as usual (its framing header included), then closes (FIN) without a byte of
+     * the body it promised: a server that dies between its head and its body.
+     */
+    public Reply withCloseAfterHead() {
+        Reply c = copy();
+        c.closeAfterHead = true;
+        return c;
+    }
+
+    /**
      * Answers without reading the request body and without {@code 100 Continue}, then closes (the
      * unread body leaves no way to find the next request). The usual answer to an expectation the
      * server declines, e.g. {@code Reply.status(417).withoutReadingBody()}.
@@ -408,6 +434,14 @@ public final class Reply {
 
     boolean closeConnection() {
         return closeConnection;
+    }
+
+    boolean announceClose() {
+        return announceClose;
+    }
+
+    boolean closeAfterHead() {
+        return closeAfterHead;
     }
 
     boolean readBody() {

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -56,6 +57,8 @@ public final class TestBackend implements AutoCloseable {
     private volatile Handler handler;
     private final List<RecordedRequest> requests = new ArrayList<>();      // guarded by itself
     private final AtomicLong acceptedConnections = new AtomicLong();
+    private final AtomicLong idleClosedConnections = new AtomicLong();
+    private volatile Duration idleCloseAfter;                              // null: idle connections stay open
     private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
     private ServerSocket listener;                                          // guarded by this
     private Thread acceptor;                                                // guarded by this
@@ -184,11 +187,25 @@ public final class TestBackend implements AutoCloseable {
         return openSockets.size();
     }
 
+    /** Connections this backend closed because they sat idle (see {@link #closeIdleConnectionsAfter}). */
+    public long idleClosedConnectionCount() {
+        return idleClosedConnections.get();
+    }
+
     // ---- Controlling ---------------------------------------------------------------------
 
     /** Replaces the handler for requests whose head arrives from now on. */
     public void respondWith(Handler handler) {
         this.handler = handler;
+    }
+
+    /**
+     * From now on, closes (FIN) a connection that has waited this long for its next request, as a
+     * server with a short keep-alive timeout does; {@code null} keeps idle connections open again.
+     * A proxy that reuses such a connection after the close meets a stale one.
+     */
+    public void closeIdleConnectionsAfter(Duration idle) {
+        this.idleCloseAfter = idle;
     }
 
     /** Stops listening and closes every open connection; the port then refuses connections. */
@@ -254,7 +271,7 @@ public final class TestBackend implements AutoCloseable {
             socket.setTcpNoDelay(true);
             WireInput in = new WireInput(socket.getInputStream());
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
-            while (serveOne(socket, connectionId, in, out)) {
+            while (awaitRequestWithinIdleLimit(socket, in) && serveOne(socket, connectionId, in, out)) {
                 // keep-alive: next request on the same connection
             }
         } catch (IOException e) {
@@ -262,6 +279,29 @@ public final class TestBackend implements AutoCloseable {
         } finally {
             openSockets.remove(socket);
             closeQuietly(socket);
+        }
+    }
+
+    /**
+     * With an idle limit set, waits at most that long for the first byte of the next request;
+     * returns false (the caller closes) when none came. Bytes already buffered count as arrived.
+     */
+    private boolean awaitRequestWithinIdleLimit(Socket socket, WireInput in) throws IOException {
+        Duration limit = idleCloseAfter;
+        if (limit == null || in.buffered() > 0) {
+            return true;
+        }
+        socket.setSoTimeout((int) Math.max(1, limit.toMillis()));
+        try {
+            in.fill(); // end of stream is left for serveOne to see as a clean close
+            return true;
+        } catch (SocketTimeoutException e) {
+            idleClosedConnections.incrementAndGet();
+            return false;
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(0);
+            }
         }
     }
 
@@ -430,7 +470,7 @@ public final class TestBackend implements AutoCloseable {
             }
         }
         boolean closeAfter = reply.closeConnection() || !request.wantsKeepAlive()
-                || reply.kind() == Reply.Kind.CLOSE_DELIMITED;
+                || reply.kind() == Reply.Kind.CLOSE_DELIMITED || reply.closeAfterHead();
         List<HeaderList.Header> extra = new ArrayList<>(2);
         switch (reply.kind()) {
             case FIXED -> extra.add(new HeaderList.Header("Content-Length", Integer.toString(reply.body().length)));
@@ -441,10 +481,15 @@ public final class TestBackend implements AutoCloseable {
             default -> {
             }
         }
-        if (closeAfter && reply.kind() != Reply.Kind.CLOSE_DELIMITED) {
+        // A server that dies after its head, or closes without notice, does not say it will close.
+        if (closeAfter && reply.kind() != Reply.Kind.CLOSE_DELIMITED && reply.announceClose() && !reply.closeAfterHead()) {
             extra.add(new HeaderList.Header("Connection", "close"));
         }
         writeHead(out, reply, extra);
+        if (reply.closeAfterHead()) {
+            out.flush();
+            return false;
+        }
         if (request.method().equals("HEAD") || reply.kind() == Reply.Kind.NO_BODY) {
             out.flush();
             return !closeAfter;

@@ -332,6 +332,53 @@ class TestBackendTest {
     }
 
     @Test
+    void unannouncedCloseLooksReusableButClosesAfterTheResponse() {
+        try (TestBackend backend = TestBackend.start("v1", request -> Reply.ok("once").withUnannouncedClose());
+             RawHttpClient client = RawHttpClient.connect(backend.port())) {
+            HttpResponse response = client.send(get("/")).readResponse();
+            assertEquals("once", response.bodyText());
+            assertNull(response.header("Connection"), "nothing tells the client it will close");
+            assertEquals(RawHttpClient.PeerClose.FIN, client.awaitPeerClose(SHORT));
+        }
+    }
+
+    @Test
+    void closeAfterHeadSendsTheHeadThenClosesWithoutTheBody() {
+        try (TestBackend backend = TestBackend.start("v1", request -> Reply.ok("never sent").withCloseAfterHead());
+             RawHttpClient client = RawHttpClient.connect(backend.port())) {
+            client.send(get("/"));
+            String received = new String(client.readAllUntilClose(), StandardCharsets.ISO_8859_1);
+            assertTrue(received.startsWith("HTTP/1.1 200 OK\r\n"), received);
+            assertTrue(received.contains("\r\nContent-Length: 10\r\n"), received);
+            assertFalse(received.contains("Connection: close"), received);
+            assertTrue(received.endsWith("\r\n\r\n"), "the head and not a byte of the body: " + received);
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosedAfterTheIdleLimitButABusyOneIsNot() {
+        try (TestBackend backend = TestBackend.echo("v1")) {
+            backend.closeIdleConnectionsAfter(Duration.ofMillis(100));
+            try (RawHttpClient client = RawHttpClient.connect(backend.port())) {
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(200, client.send(get("/busy" + i)).readResponse().status());
+                }
+                long idleSince = System.nanoTime();
+                assertEquals(RawHttpClient.PeerClose.FIN, client.awaitPeerClose(SHORT));
+                long idleMillis = (System.nanoTime() - idleSince) / 1_000_000;
+                assertTrue(idleMillis >= 80, "closed after " + idleMillis + " ms idle");
+            }
+            assertEquals(1, backend.idleClosedConnectionCount());
+            assertEquals(1, backend.connectionCount());
+            backend.closeIdleConnectionsAfter(null);
+            try (RawHttpClient client = RawHttpClient.connect(backend.port())) {
+                assertEquals(RawHttpClient.PeerClose.OPEN, client.awaitPeerClose(Duration.ofMillis(300)));
+                assertEquals(200, client.send(get("/later")).readResponse().status());
+            }
+        }
+    }
+
+    @Test
     void rawReplyIsSentVerbatim() {
         String bytes = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
         try (TestBackend backend = TestBackend.start("v1", request -> Reply.raw(bytes, true));
