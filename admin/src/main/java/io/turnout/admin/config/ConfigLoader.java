@@ -38,7 +38,7 @@ public final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of("proxy", "configService", "dockerHost", "stateFile", "rollback",
             "cluster", "clusters");
     static final List<String> PROXY_KEYS = List.of("port", "hostname", "connectTimeout", "responseTimeout",
-            "headTimeout", "idleTimeout", "drainTimeout", "selectorThreads", "maxConnections", "maxRetries");
+            "headTimeout", "bodyTimeout", "idleTimeout", "drainTimeout", "selectorThreads", "maxConnections", "maxRetries");
     static final List<String> CONFIG_SERVICE_KEYS = List.of("port", "hostname", "token");
     static final List<String> DOCKER_HOST_KEYS = List.of("socket", "ip", "port", "stopContainersOnExit");
 
@@ -148,6 +148,9 @@ public final class ConfigLoader {
         }
         if ((d = p.seconds("headTimeout", false, MAX_TIMEOUT_SECONDS)) != null) {
             b.headTimeout(d);
+        }
+        if ((d = p.seconds("bodyTimeout", false, MAX_TIMEOUT_SECONDS)) != null) {
+            b.bodyTimeout(d);
         }
         if ((d = p.seconds("idleTimeout", false, MAX_TIMEOUT_SECONDS)) != null) {
             b.idleTimeout(d);

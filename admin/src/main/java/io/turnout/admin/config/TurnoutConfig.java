@@ -38,6 +38,7 @@ public record TurnoutConfig(String source, ProxySettings proxy, ConfigServiceSpe
         p.put("connectTimeout", ClusterJson.seconds(proxy.connectTimeout()));
         p.put("responseTimeout", ClusterJson.seconds(proxy.responseTimeout()));
         p.put("headTimeout", ClusterJson.seconds(proxy.headTimeout()));
+        p.put("bodyTimeout", ClusterJson.seconds(proxy.bodyTimeout()));
         p.put("idleTimeout", ClusterJson.seconds(proxy.idleTimeout()));
         p.put("drainTimeout", ClusterJson.seconds(proxy.drainTimeout()));
         p.put("selectorThreads", proxy.selectorThreads());

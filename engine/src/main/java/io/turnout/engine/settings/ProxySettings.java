@@ -15,6 +15,7 @@ public record ProxySettings(
         Duration connectTimeout,
         Duration responseTimeout,
         Duration headTimeout,
+        Duration bodyTimeout,
         Duration idleTimeout,
         Duration drainTimeout,
         int selectorThreads,
@@ -66,6 +67,7 @@ public record ProxySettings(
         b.connectTimeout = connectTimeout;
         b.responseTimeout = responseTimeout;
         b.headTimeout = headTimeout;
+        b.bodyTimeout = bodyTimeout;
         b.idleTimeout = idleTimeout;
         b.drainTimeout = drainTimeout;
         b.selectorThreads = selectorThreads;
@@ -85,6 +87,8 @@ public record ProxySettings(
         private Duration connectTimeout = Duration.ofSeconds(2);
         private Duration responseTimeout = Duration.ofSeconds(30);
         private Duration headTimeout = Duration.ofSeconds(30);
+        /** Idle time allowed between request body bytes (nginx's client_body_timeout). */
+        private Duration bodyTimeout = Duration.ofSeconds(30);
         private Duration idleTimeout = Duration.ofSeconds(60);
         private Duration drainTimeout = Duration.ofSeconds(30);
         private int selectorThreads;
@@ -104,6 +108,7 @@ public record ProxySettings(
         public Builder connectTimeout(Duration v) { connectTimeout = v; return this; }
         public Builder responseTimeout(Duration v) { responseTimeout = v; return this; }
         public Builder headTimeout(Duration v) { headTimeout = v; return this; }
+        public Builder bodyTimeout(Duration v) { bodyTimeout = v; return this; }
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder drainTimeout(Duration v) { drainTimeout = v; return this; }
         public Builder selectorThreads(int v) { selectorThreads = v; return this; }
@@ -115,7 +120,7 @@ public record ProxySettings(
         public Builder rollback(RollbackPolicy v) { rollback = v; return this; }
 
         public ProxySettings build() {
-            return new ProxySettings(hostname, port, connectTimeout, responseTimeout, headTimeout, idleTimeout,
+            return new ProxySettings(hostname, port, connectTimeout, responseTimeout, headTimeout, bodyTimeout, idleTimeout,
                     drainTimeout, selectorThreads, maxHeadBytes, bufferSize, maxBuffersPerThread, maxConnections,
                     maxRetries, rollback);
         }

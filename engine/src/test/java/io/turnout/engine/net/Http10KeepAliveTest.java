@@ -6,7 +6,7 @@ import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.testsupport.RecordedRequest;
 import io.turnout.engine.testsupport.Reply;
-import io.turnout.engine.testsupport.RequestHead;
+import io.turnout.engine.testsupport.BackendRequest;
 import io.turnout.engine.testsupport.RunningProxy;
 import io.turnout.engine.testsupport.TestBackend;
 import org.junit.jupiter.api.Test;
@@ -55,7 +55,7 @@ class Http10KeepAliveTest {
     private static final int KEPT_ALIVE_AT_LEAST = 1_900;
 
     /** Closes, without saying so, after each HTTP/1.0 request; keeps HTTP/1.1 connections. */
-    private static Reply likePythonHttpServer(RequestHead request) {
+    private static Reply likePythonHttpServer(BackendRequest request) {
         Reply page = Reply.ok(PAGE);
         return request.version().equals("HTTP/1.0") ? page.withUnannouncedClose() : page;
     }
