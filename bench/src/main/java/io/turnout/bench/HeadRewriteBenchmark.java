@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class HeadRewriteBenchmark {
     private static final byte[] CLIENT_ADDRESS = SampleHeads.ascii("192.168.17.201");
+    private static final byte[] LOCAL_AUTHORITY = "127.0.0.1:1235".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] SET_COOKIE = SampleHeads.ascii(
             "Set-Cookie: dynsoftup=" + SampleHeads.NEW_UUID + "; Path=/\r\n");
 
@@ -56,7 +57,7 @@ public class HeadRewriteBenchmark {
     @Benchmark
     public int writeUpstreamHead() {
         out.clear();
-        request.writeUpstreamHead(out, CLIENT_ADDRESS);
+        request.writeUpstreamHead(out, CLIENT_ADDRESS, LOCAL_AUTHORITY, false);
         return out.position();
     }
 

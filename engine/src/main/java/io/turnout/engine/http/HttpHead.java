@@ -30,6 +30,7 @@ public abstract class HttpHead {
     static final byte X_FORWARDED_HOST = 13;
     static final byte TRAILER = 14;
     static final byte SET_COOKIE = 15;
+    static final byte HTTP2_SETTINGS = 16;
 
     private static final byte[][] NAMES = {
             null,
@@ -37,7 +38,7 @@ public abstract class HttpHead {
             Ascii.bytes("host"), Ascii.bytes("upgrade"), Ascii.bytes("expect"), Ascii.bytes("cookie"),
             Ascii.bytes("keep-alive"), Ascii.bytes("proxy-connection"), Ascii.bytes("te"),
             Ascii.bytes("x-forwarded-for"), Ascii.bytes("x-forwarded-proto"), Ascii.bytes("x-forwarded-host"),
-            Ascii.bytes("trailer"), Ascii.bytes("set-cookie"),
+            Ascii.bytes("trailer"), Ascii.bytes("set-cookie"), Ascii.bytes("http2-settings"),
     };
     private static final byte[] CLOSE = Ascii.bytes("close");
     private static final byte[] KEEP_ALIVE_TOKEN = Ascii.bytes("keep-alive");

@@ -36,6 +36,12 @@ public final class RequestHead extends HttpHead {
     private static final byte[] CRLF = Ascii.bytes("\r\n");
     private static final byte[] CONTINUE = Ascii.bytes("100-continue");
     private static final byte[] CONTENT_LENGTH_PREFIX = Ascii.bytes("Content-Length: ");
+    private static final byte[] HTTP_1_1_CRLF = Ascii.bytes("HTTP/1.1\r\n");
+    private static final byte[] HOST_PREFIX = Ascii.bytes("Host: ");
+    private static final byte[] H2C = Ascii.bytes("h2c");
+    private static final byte[] CONNECTION_UPGRADE_H2C = Ascii.bytes("Connection: upgrade, HTTP2-Settings\r\n");
+    private static final byte[] DEFAULT_HTTP_PORT = Ascii.bytes(":80");
+    private static final byte[] DEFAULT_HTTPS_PORT = Ascii.bytes(":443");
     private static final String BAD_REQUEST_LINE = "malformed request line; expected METHOD /path HTTP/1.1";
     private static final String BAD_TARGET = "malformed request target";
 
@@ -64,6 +70,8 @@ public final class RequestHead extends HttpHead {
     private final int[] cookieHeaders = new int[MAX_COOKIE_HEADERS];
     private int cookieHeaderCount;
     private int forwardedForHeader;
+    /** {@code Upgrade: h2c}: HTTP/2 over cleartext, which a proxy passes only where a cluster asks for it. */
+    private boolean h2cUpgrade;
     private String problem;
 
     @Override
@@ -76,6 +84,7 @@ public final class RequestHead extends HttpHead {
         expectContinue = false;
         cookieHeaderCount = 0;
         forwardedForHeader = -1;
+        h2cUpgrade = false;
     }
 
     public RequestHead() {
@@ -167,7 +176,10 @@ public final class RequestHead extends HttpHead {
         return true;
     }
 
-    /** RFC 9112 §3.2.2: with an absolute-form target, its authority must be the Host. */
+    /**
+     * RFC 9112 §3.2.2: with an absolute-form target, its authority must be the Host; RFC 9110
+     * §4.2.3: the scheme's default port is the same as no port at all.
+     */
     private boolean authorityMatchesHost() {
         int authority = absoluteAuthorityStart();
         if (authority < 0 || hostHeader < 0) {
@@ -177,8 +189,10 @@ public final class RequestHead extends HttpHead {
         while (end < targetEnd && buf.get(end) != '/' && buf.get(end) != '?') {
             end++;
         }
+        byte[] defaultPort = authority - targetStart == 8 ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
+        end = withoutPort(authority, end, defaultPort);
         int hs = valueStart[hostHeader];
-        int he = valueEnd[hostHeader];
+        int he = withoutPort(hs, valueEnd[hostHeader], defaultPort);
         if (end - authority != he - hs) {
             return false;
         }
@@ -188,6 +202,12 @@ public final class RequestHead extends HttpHead {
             }
         }
         return true;
+    }
+
+    /** {@code to}, or where {@code port} starts when {@code [from, to)} ends with it. */
+    private int withoutPort(int from, int to, byte[] port) {
+        int at = to - port.length;
+        return at > from && Ascii.equals(buf, at, to, port) ? at : to;
     }
 
     private boolean isHttpVersion(int from, int to) {
@@ -232,6 +252,10 @@ public final class RequestHead extends HttpHead {
                 if (forwardedForHeader < 0) {
                     forwardedForHeader = h;
                 }
+            }
+            case UPGRADE -> {
+                h2cUpgrade = Ascii.equalsIgnoreCase(buf, valueStart[h], valueEnd[h], H2C);
+                return super.onHeader(h);
             }
             default -> {
                 return super.onHeader(h);
@@ -346,25 +370,42 @@ public final class RequestHead extends HttpHead {
         return -1;
     }
 
+    /**
+     * Whether the client asks to switch protocols and the proxy will let it: never for h2c
+     * (HTTP/2 over cleartext, a way to open a tunnel past the proxy's checks; RFC 9113 §3.1
+     * dropped it) unless the cluster allows it.
+     */
+    public boolean wantsTunnel(boolean h2cAllowed) {
+        return isUpgrade() && (!h2cUpgrade || h2cAllowed);
+    }
+
     /** Bytes the rewritten head may add to the original, so callers can check it fits. */
-    public int rewriteOverhead(int clientAddressLength) {
-        int host = hostHeader >= 0 ? valueEnd[hostHeader] - valueStart[hostHeader] : 0;
+    public int rewriteOverhead(int clientAddressLength, int defaultHostLength) {
+        int host = hostHeader >= 0 ? valueEnd[hostHeader] - valueStart[hostHeader] : defaultHostLength;
         return XFF.length + XFF_SEPARATOR.length + clientAddressLength + 2 + XFP_HTTP.length
-                + XFH.length + host + 2 + CONNECTION_UPGRADE.length;
+                + XFH.length + host + 2 + CONNECTION_UPGRADE_H2C.length + HTTP_1_1_CRLF.length
+                + HOST_PREFIX.length + defaultHostLength + 2;
     }
 
     /**
-     * Writes the head to send upstream: the request line and headers as they arrived, minus
-     * hop-by-hop headers (RFC 9110 §7.6.1) and the client's own X-Forwarded-Proto/Host, plus
-     * X-Forwarded-For (appended to the client's), X-Forwarded-Proto and X-Forwarded-Host. Host is
-     * kept. For an upgrade, Upgrade and {@code Connection: upgrade} are passed on.
+     * Writes the head to send upstream: the request line as HTTP/1.1 (RFC 9110 §2.5: an
+     * intermediary sends its own version, so an HTTP/1.0 client never makes a pooled connection
+     * close), and the headers as they arrived, minus hop-by-hop headers (RFC 9110 §7.6.1) and the
+     * client's own X-Forwarded-Proto/Host, plus X-Forwarded-For (appended to the client's),
+     * X-Forwarded-Proto and X-Forwarded-Host. Host is kept; an HTTP/1.0 request without one gets
+     * {@code defaultHost}, the authority the client connected to (RFC 9112 §3.3). For an upgrade
+     * the proxy lets through ({@link #wantsTunnel}), Upgrade and {@code Connection: upgrade} pass.
      */
-    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress) {
-        boolean upgrade = isUpgrade();
-        copyStartLine(out);
+    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress, byte[] defaultHost, boolean h2cAllowed) {
+        boolean upgrade = wantsTunnel(h2cAllowed);
+        copy(out, start, targetEnd + 1);
+        out.put(HTTP_1_1_CRLF);
+        if (hostHeader < 0) {
+            out.put(HOST_PREFIX).put(defaultHost).put(CRLF);
+        }
         for (int h = 0; h < headerCount; h++) {
             byte k = kind[h];
-            if (k == X_FORWARDED_PROTO || k == X_FORWARDED_HOST) {
+            if (k == X_FORWARDED_PROTO || k == X_FORWARDED_HOST || (k == HTTP2_SETTINGS && !upgrade)) {
                 continue;
             }
             if (k == X_FORWARDED_FOR) {
@@ -374,7 +415,7 @@ public final class RequestHead extends HttpHead {
                 }
                 continue;
             }
-            if (isHopByHop(h) && !(upgrade && k == UPGRADE)) {
+            if (isHopByHop(h) && !(upgrade && (k == UPGRADE || k == HTTP2_SETTINGS))) {
                 continue;
             }
             if (k == CONTENT_LENGTH && (contentLengthLines > 1 || contentLengthList)) {
@@ -389,7 +430,7 @@ public final class RequestHead extends HttpHead {
             copyHeaderLine(out, h);
         }
         if (upgrade) {
-            out.put(CONNECTION_UPGRADE);
+            out.put(h2cUpgrade ? CONNECTION_UPGRADE_H2C : CONNECTION_UPGRADE);
         }
         if (forwardedForHeader < 0) {
             out.put(XFF).put(clientAddress).put(CRLF);

@@ -141,6 +141,9 @@ public final class ResponseHead extends HttpHead {
             if (isHopByHop(h) && !(switching && (kind[h] == UPGRADE || kind[h] == CONNECTION))) {
                 continue;
             }
+            if (clientIsHttp10 && kind[h] == TRANSFER_ENCODING) {
+                continue; // RFC 9112 §6.1: never to an HTTP/1.0 client; its body goes de-chunked
+            }
             copyHeaderLine(out, h);
         }
         out.put(extraLines, 0, extraLength);

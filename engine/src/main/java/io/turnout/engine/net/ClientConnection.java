@@ -52,7 +52,15 @@ final class ClientConnection extends Timed implements IoHandler {
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
         this.in = new RelayBuffer(loop.buffers());
-        this.exchange = new Exchange(this, loop, channel, clientAddress, in);
+        this.exchange = new Exchange(this, loop, channel, clientAddress,
+                authority((InetSocketAddress) channel.getLocalAddress()), in);
+    }
+
+    /** {@code host:port} as a Host header value, IPv6 in brackets (RFC 3986 §3.2.2). */
+    private static byte[] authority(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        String text = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     void register(Selector selector) throws IOException {
@@ -86,6 +94,10 @@ final class ClientConnection extends Timed implements IoHandler {
             deadlineIn(idleTimeoutNanos);
         } else if (phase == Phase.READ_HEAD && in.isHeld() && in.bytes().hasRemaining()) {
             respondError(408); // half a head, then silence: slowloris (SPEC §7 head timeout)
+        } else if (phase == Phase.EXCHANGE && !exchange.requestComplete()) {
+            exchange.onBodyTimeout(); // half a body, then silence
+            afterExchangeEvent();
+            return;
         } else {
             close(); // an idle keep-alive connection, a lingering close, or a client that stopped reading
         }

@@ -47,6 +47,9 @@ final class Exchange implements UpstreamOwner {
         ANSWER
     }
 
+    /** SPEC §3 ({@code http-reuse safe}): an unsafe request never meets a connection idle this long. */
+    private static final long UNSAFE_MAX_IDLE_NANOS = 1_000_000_000L;
+
     private final ClientConnection connection;
     private final SelectorLoop loop;
     private final ProxyContext context;
@@ -73,7 +76,8 @@ final class Exchange implements UpstreamOwner {
     private Outcome outcome = Outcome.RUNNING;
     private int answerStatus;
 
-    Exchange(ClientConnection connection, SelectorLoop loop, SocketChannel client, byte[] clientAddress, RelayBuffer in) {
+    Exchange(ClientConnection connection, SelectorLoop loop, SocketChannel client, byte[] clientAddress,
+             byte[] localAuthority, RelayBuffer in) {
         this.connection = connection;
         this.loop = loop;
         this.context = loop.context();
@@ -82,7 +86,7 @@ final class Exchange implements UpstreamOwner {
         this.client = client;
         this.in = in;
         this.concurrent = new ConcurrentPair(loop);
-        this.request = new RequestRelay(in, buffers, attempt, clientAddress);
+        this.request = new RequestRelay(in, buffers, attempt, clientAddress, localAuthority);
         this.response = new ResponseRelay(connection, client, buffers, settings, attempt);
     }
 
@@ -106,7 +110,7 @@ final class Exchange implements UpstreamOwner {
             answer(503);
             return;
         }
-        int refused = request.begin(parsed, headEnd);
+        int refused = request.begin(parsed, headEnd, false);
         if (refused != 0) {
             answer(refused);
             return;
@@ -114,7 +118,7 @@ final class Exchange implements UpstreamOwner {
         headRequest = parsed.method() == RequestHead.Method.HEAD;
         clientHttp10 = !parsed.isHttp11();
         clientWantsClose = !parsed.keepAlive();
-        upgradeRequested = parsed.isUpgrade();
+        upgradeRequested = parsed.wantsTunnel(false);
         beginTry();
         Cluster fallback = route.fallback();
         if (route.shadow() != null && concurrent.start(this, route, headRequest, request.head(), in.bytes(), headEnd,
@@ -128,7 +132,7 @@ final class Exchange implements UpstreamOwner {
     /** Everything one try of the request starts afresh. */
     private void beginTry() {
         request.beginTry();
-        attempt.requestBytesSent(false).responseStarted(false);
+        attempt.newTry(false);
         response.begin();
         upstreamReusable = false;
         closeAfterResponse = false;
@@ -142,12 +146,18 @@ final class Exchange implements UpstreamOwner {
             return;
         }
         servingCluster = cursor.currentCluster();
+        connectTo(server, attempt.isSafe() ? Long.MAX_VALUE : UNSAFE_MAX_IDLE_NANOS);
+    }
+
+    /** A pooled connection idle for less than {@code maxIdleNanos} if there is one, else a new one. */
+    private void connectTo(Server server, long maxIdleNanos) {
         try {
-            upstream = loop.upstreams().leaseOrOpen(server, this);
+            upstream = loop.upstreams().leaseOrOpen(server, this, maxIdleNanos);
         } catch (IOException e) {
             failed(Failure.CONNECT_REFUSED, server, 0, e.getMessage());
             return;
         }
+        attempt.reusedConnection(upstream.isReused());
         if (!upstream.isConnecting()) {
             onConnected();
         }
@@ -222,6 +232,14 @@ final class Exchange implements UpstreamOwner {
         pumpResponse();
     }
 
+    /**
+     * The client sent no body byte for {@code bodyTimeout} (SPEC §7): 408 while no response
+     * byte went out. Its server did nothing wrong, so nothing counts against it.
+     */
+    void onBodyTimeout() {
+        answer(408);
+    }
+
     /** Whether the request is complete, so a client's half-close can still get its response. */
     boolean requestComplete() {
         return request.isComplete();
@@ -233,7 +251,13 @@ final class Exchange implements UpstreamOwner {
         if (upstream == null || !upstream.isLeased()) {
             return;
         }
-        switch (request.pump(upstream.channel)) {
+        RequestRelay.Step step = request.pump(upstream.channel);
+        if (!request.isComplete() && !request.writePending()) {
+            connection.deadlineIn(settings.bodyTimeout().toNanos()); // waiting for the client's body
+        } else if (!response.outputPending()) {
+            connection.clearDeadline();
+        }
+        switch (step) {
             case BAD_BODY -> answer(400);
             case UPSTREAM_GONE -> failed(Failure.RESET, upstream.server, 0, null);
             case SENT -> {
@@ -256,10 +280,14 @@ final class Exchange implements UpstreamOwner {
         } else if (n < 0) {
             onUpstreamEof();
         } else if (n > 0) {
+            attempt.responseBytesRead(true);
             if (response.inBody()) {
                 upstream.deadlineIn(settings.idleTimeout().toNanos());
             }
             pumpResponse();
+            if (outcome == Outcome.RUNNING && upstream != null && !response.isDone()) {
+                upstream.acknowledgeNow(); // the rest may wait on this ACK (Nagle on the server)
+            }
         }
     }
 
@@ -339,8 +367,10 @@ final class Exchange implements UpstreamOwner {
         servingCluster.state().metrics().onResponse(head.status(), System.nanoTime() - requestStart);
         BodyFramer.Kind kind = head.bodyKind(headRequest);
         upstreamReusable = !switching && head.upstreamReusable(headRequest);
-        closeAfterResponse = !switching && (clientWantsClose || clientHttp10 || loop.isDraining()
-                || kind == BodyFramer.Kind.UNTIL_CLOSE);
+        // SPEC §7: an HTTP/1.0 client's keep-alive holds while the length is known; a chunked
+        // answer reaches it de-chunked, so the close ends it.
+        closeAfterResponse = !switching && (clientWantsClose || loop.isDraining() || kind == BodyFramer.Kind.UNTIL_CLOSE
+                || (clientHttp10 && kind == BodyFramer.Kind.CHUNKED));
         int cookies = loop.router().writeCookies(route, servingCluster, cookieScratch);
         Failure unrelayable = response.acceptFinal(kind, cookieScratch, cookies, closeAfterResponse, clientHttp10);
         if (unrelayable != null) {
@@ -369,7 +399,7 @@ final class Exchange implements UpstreamOwner {
         if (Logger.isDebugEnabled()) {
             Logger.debug("Upstream {} failed: {} {}", server, failure, reason != null ? reason : "");
         }
-        if (server != null && loop.retryPolicy().blamesServer(failure)) {
+        if (server != null && loop.retryPolicy().blamesServer(failure, attempt)) {
             context.health().onTryFailed(servingCluster, server, failure, status, reason);
         }
         attempt.replayable(in.hasKept()).nextCandidate(cursor.hasNext()).shadowCanAnswer(concurrent.canAnswer());
@@ -382,6 +412,7 @@ final class Exchange implements UpstreamOwner {
         concurrent.primaryCut();
         switch (action) {
             case RETRY_NEXT -> resend();
+            case RETRY_FRESH -> resendFresh(server);
             case PROMOTE_SHADOW -> concurrent.promote();
             case CLOSE -> outcome = Outcome.ABORT;
             default -> answer(action.status());
@@ -394,6 +425,15 @@ final class Exchange implements UpstreamOwner {
         request.rewind();
         beginTry();
         connectNext();
+    }
+
+    /** The pooled connection had gone stale: the same server again, on a new connection. */
+    private void resendFresh(Server server) {
+        servingCluster.state().metrics().onRetry();
+        attempt.staleRetried(true);
+        request.rewind();
+        beginTry();
+        connectTo(server, 0);
     }
 
     /** Called by the shadow when its head is here and L has failed: P answers the client. */

@@ -1,5 +1,7 @@
 package io.turnout.engine.net;
 
+import io.turnout.engine.http.ChunkScanner;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -117,6 +119,38 @@ final class RelayBuffer {
             sendEnd = 0;
             keepFrom = -1;
         }
+    }
+
+    /**
+     * Frames the next bytes of a chunked body as their chunk data alone, moving the data over the
+     * chunk framing (sizes, extensions, CRLFs, trailers) and the unread rest after it, so the
+     * framed bytes are the decoded body. For HTTP/1.0 clients only (RFC 9112 §6.1): the one place
+     * a body is re-encoded. Returns false for a malformed body.
+     */
+    boolean frameDechunked(ChunkScanner chunks) {
+        int read = sendEnd;
+        int write = sendEnd;
+        int limit = buf.limit();
+        while (read < limit && !chunks.isDone()) {
+            long data = chunks.dataRemaining();
+            int take = data > 0 ? (int) Math.min(data, limit - read) : 1;
+            if (chunks.scan(buf, read, read + take) == ChunkScanner.ERROR) {
+                return false;
+            }
+            if (data > 0) {
+                if (write != read) {
+                    buf.put(write, buf, read, take);
+                }
+                write += take;
+            }
+            read += take;
+        }
+        if (write != read) {
+            buf.put(write, buf, read, limit - read);
+            buf.limit(limit - (read - write));
+        }
+        sendEnd = write;
+        return true;
     }
 
     /** Frames bytes up to {@code end} as part of the message being relayed. */

@@ -30,34 +30,37 @@ final class RequestRelay {
     private final BufferPool buffers;
     private final Attempt attempt;
     private final byte[] clientAddress;
+    private final byte[] localAuthority;
     private final BodyFramer body = new BodyFramer();
     private RequestHead head;
     private ByteBuffer headOut;
     private boolean sent;
     private boolean writePending;
 
-    RequestRelay(RelayBuffer in, BufferPool buffers, Attempt attempt, byte[] clientAddress) {
+    /** {@code localAuthority} is the address the client connected to: the Host of a request that has none. */
+    RequestRelay(RelayBuffer in, BufferPool buffers, Attempt attempt, byte[] clientAddress, byte[] localAuthority) {
         this.in = in;
         this.buffers = buffers;
         this.attempt = attempt;
         this.clientAddress = clientAddress;
+        this.localAuthority = localAuthority;
     }
 
     /**
      * Rewrites {@code parsed}, whose bytes end at {@code headEnd} in the client's buffer, for the
-     * upstream. Returns 0, or the status to answer: 503 when no buffer is free, 431 when the
-     * rewritten head would not fit one.
+     * upstream, with an h2c upgrade only where {@code h2cAllowed}. Returns 0, or the status to
+     * answer: 503 when no buffer is free, 431 when the rewritten head would not fit one.
      */
-    int begin(RequestHead parsed, int headEnd) {
+    int begin(RequestHead parsed, int headEnd, boolean h2cAllowed) {
         head = parsed;
         headOut = buffers.acquire();
         if (headOut == null) {
             return 503;
         }
-        if (parsed.length() + parsed.rewriteOverhead(clientAddress.length) > headOut.capacity()) {
+        if (parsed.length() + parsed.rewriteOverhead(clientAddress.length, localAuthority.length) > headOut.capacity()) {
             return 431;
         }
-        parsed.writeUpstreamHead(headOut, clientAddress);
+        parsed.writeUpstreamHead(headOut, clientAddress, localAuthority, h2cAllowed);
         headOut.flip();
         in.skipTo(headEnd);
         in.keepFromHere();

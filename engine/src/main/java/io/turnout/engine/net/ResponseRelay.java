@@ -1,6 +1,7 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.http.BodyFramer;
+import io.turnout.engine.http.ChunkScanner;
 import io.turnout.engine.http.ParseResult;
 import io.turnout.engine.http.ResponseHead;
 import io.turnout.engine.retry.Attempt;
@@ -53,6 +54,9 @@ final class ResponseRelay {
     private final Attempt attempt;
     private final RelayBuffer upIn;
     private final BodyFramer body = new BodyFramer();
+    /** Follows a chunked body that goes to an HTTP/1.0 client decoded. */
+    private final ChunkScanner dechunker = new ChunkScanner();
+    private boolean dechunking;
     private ResponseHead head = new ResponseHead();
     private ByteBuffer headOut;
     private Phase phase = Phase.DONE;
@@ -165,6 +169,8 @@ final class ResponseRelay {
         headOut.flip();
         upIn.skipTo(headEnd);
         body.begin(kind, head.contentLength());
+        dechunking = clientIsHttp10 && kind == BodyFramer.Kind.CHUNKED;
+        dechunker.reset();
         phase = kind == BodyFramer.Kind.NONE ? Phase.DONE : Phase.BODY;
         return null;
     }
@@ -172,9 +178,21 @@ final class ResponseRelay {
     /** Also digests the body as it passes (CONCURRENT's comparison). */
     void digestBodyInto(Checksum digest) {
         body.digestInto(digest);
+        dechunker.checksumData(digest);
     }
 
     private boolean frameBody() {
+        if (dechunking) {
+            if (!upIn.frameDechunked(dechunker)) {
+                flush();
+                return false;
+            }
+            if (dechunker.isDone()) {
+                phase = Phase.DONE;
+                overran = upIn.bytes().limit() > upIn.sendEnd();
+            }
+            return true;
+        }
         ByteBuffer bytes = upIn.bytes();
         int end = body.frame(bytes, upIn.sendEnd(), bytes.limit());
         if (end == BodyFramer.ERROR) {
@@ -222,7 +240,7 @@ final class ResponseRelay {
      * then written), false when the response is cut short.
      */
     boolean endOfInput() {
-        if (phase == Phase.BODY && body.endOfInput()) {
+        if (phase == Phase.BODY && !dechunking && body.endOfInput()) {
             phase = Phase.DONE;
             return true;
         }

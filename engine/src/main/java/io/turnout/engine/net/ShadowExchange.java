@@ -76,7 +76,7 @@ final class ShadowExchange implements UpstreamOwner {
         out.put(out.position(), requestBody, bodyFrom, bodyTo - bodyFrom);
         out.position(out.position() + bodyTo - bodyFrom).flip();
         try {
-            upstream = loop.upstreams().leaseOrOpen(server, this);
+            upstream = loop.upstreams().leaseOrOpen(server, this, Long.MAX_VALUE);
         } catch (IOException e) {
             loop.context().health().onFailure(cluster, server, true, e.getMessage());
             upstream = null;

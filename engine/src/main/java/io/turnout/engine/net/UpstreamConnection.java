@@ -1,6 +1,7 @@
 package io.turnout.engine.net;
 
 import io.turnout.engine.route.Server;
+import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -22,6 +23,10 @@ final class UpstreamConnection extends Timed implements IoHandler {
     private State state = State.CONNECTING;
     private UpstreamOwner owner;
     private int interest = -1;
+    /** It has carried a request before, so the server may have closed it meanwhile. */
+    private boolean reused;
+    /** When it was last put back in the pool, as {@code System.nanoTime()}. */
+    private long idleSince;
 
     private UpstreamConnection(SelectorLoop loop, Server server, SocketChannel channel, UpstreamOwner owner) {
         this.loop = loop;
@@ -68,6 +73,7 @@ final class UpstreamConnection extends Timed implements IoHandler {
     void leaseTo(UpstreamOwner newOwner) {
         state = State.LEASED;
         owner = newOwner;
+        reused = true;
         clearDeadline();
     }
 
@@ -76,7 +82,42 @@ final class UpstreamConnection extends Timed implements IoHandler {
         state = State.IDLE;
         owner = null;
         interest(SelectionKey.OP_READ);
+        idleSince = System.nanoTime();
         deadlineIn(idleNanos);
+    }
+
+    boolean isReused() {
+        return reused;
+    }
+
+    /** How long it has sat in the pool. */
+    long idleNanos(long now) {
+        return now - idleSince;
+    }
+
+    /**
+     * Sends the ACK the kernel is holding back now (TCP_QUICKACK, which the kernel clears by
+     * itself, so it is set again after each read that leaves a response incomplete). A server
+     * with Nagle on that wrote its head alone waits for that ACK before it sends the rest.
+     */
+    void acknowledgeNow() {
+        if (QUICK_ACK) {
+            try {
+                channel.setOption(ExtendedSocketOptions.TCP_QUICKACK, true);
+            } catch (IOException | UnsupportedOperationException e) {
+                // the platform lost the option: ACKs are merely delayed
+            }
+        }
+    }
+
+    private static final boolean QUICK_ACK = quickAckSupported();
+
+    private static boolean quickAckSupported() {
+        try (SocketChannel probe = SocketChannel.open()) {
+            return probe.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A leased connection changes hands (a CONCURRENT answer promoted, a tunnel opened). */

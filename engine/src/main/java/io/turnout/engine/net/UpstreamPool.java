@@ -24,26 +24,36 @@ final class UpstreamPool {
         this.loop = loop;
     }
 
-    /** An idle connection to {@code server}, most recently used first, or {@code null}. */
-    UpstreamConnection lease(Server server, UpstreamOwner owner) {
+    /**
+     * An idle connection to {@code server} that has been idle for less than {@code maxIdleNanos},
+     * most recently used first, or {@code null}. Older ones stay for requests that may use them.
+     */
+    UpstreamConnection lease(Server server, UpstreamOwner owner, long maxIdleNanos) {
         ArrayDeque<UpstreamConnection> connections = idle.get(server);
         if (connections == null) {
             return null;
         }
+        long now = System.nanoTime();
         UpstreamConnection upstream;
-        while ((upstream = connections.pollLast()) != null) {
-            if (upstream.channel.isOpen()) {
-                upstream.leaseTo(owner);
+        while ((upstream = connections.peekLast()) != null) {
+            if (!upstream.channel.isOpen()) {
+                connections.pollLast().close();
+            } else if (upstream.idleNanos(now) >= maxIdleNanos) {
+                return null; // the most recent is too old, so every other one is too
+            } else {
+                connections.pollLast().leaseTo(owner);
                 return upstream;
             }
-            upstream.close();
         }
         return null;
     }
 
-    /** An idle connection to {@code server} when there is one, else a new one (which may still be connecting). */
-    UpstreamConnection leaseOrOpen(Server server, UpstreamOwner owner) throws IOException {
-        UpstreamConnection pooled = lease(server, owner);
+    /**
+     * An idle connection to {@code server} idle for less than {@code maxIdleNanos} when there is
+     * one, else a new one (which may still be connecting).
+     */
+    UpstreamConnection leaseOrOpen(Server server, UpstreamOwner owner, long maxIdleNanos) throws IOException {
+        UpstreamConnection pooled = lease(server, owner, maxIdleNanos);
         return pooled != null ? pooled : UpstreamConnection.open(loop, server, owner);
     }
 

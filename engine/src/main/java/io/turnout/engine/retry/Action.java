@@ -4,6 +4,8 @@ package io.turnout.engine.retry;
 public enum Action {
     /** Send the request again to the next candidate server (same cluster first, then the previous version). */
     RETRY_NEXT,
+    /** Send it again to the same server over a new connection: the pooled one had gone stale. */
+    RETRY_FRESH,
     /** CONCURRENT: the previous version's answer, already on its way, goes to the client. */
     PROMOTE_SHADOW,
     /** The server's own 5xx response goes to the client as it is. */

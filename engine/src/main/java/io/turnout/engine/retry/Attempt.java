@@ -13,6 +13,9 @@ public final class Attempt {
     int sends;
     boolean nextCandidate;
     boolean shadowCanAnswer;
+    boolean reusedConnection;
+    boolean responseBytesRead;
+    boolean staleRetried;
 
     /** A new request: nothing sent yet. */
     public Attempt begin(boolean safeMethod) {
@@ -23,6 +26,18 @@ public final class Attempt {
         sends = 0;
         nextCandidate = false;
         shadowCanAnswer = false;
+        reusedConnection = false;
+        responseBytesRead = false;
+        staleRetried = false;
+        return this;
+    }
+
+    /** A new try on {@code pooled} (or a new) connection: nothing of its response is read yet. */
+    public Attempt newTry(boolean pooled) {
+        requestBytesSent = false;
+        responseStarted = false;
+        reusedConnection = pooled;
+        responseBytesRead = false;
         return this;
     }
 
@@ -53,6 +68,24 @@ public final class Attempt {
     /** How many tries have started sending so far, this one included. */
     public Attempt sends(int value) {
         sends = value;
+        return this;
+    }
+
+    /** This try went out on a keep-alive connection from the pool, which the server may have closed. */
+    public Attempt reusedConnection(boolean value) {
+        reusedConnection = value;
+        return this;
+    }
+
+    /** Some byte of this try's response arrived from the server. */
+    public Attempt responseBytesRead(boolean value) {
+        responseBytesRead = value;
+        return this;
+    }
+
+    /** The one retry a stale pooled connection earns has been used. */
+    public Attempt staleRetried(boolean value) {
+        staleRetried = value;
         return this;
     }
 
@@ -87,6 +120,7 @@ public final class Attempt {
     @Override
     public String toString() {
         return "Attempt[safe=" + safe + " replayable=" + replayable + " sent=" + requestBytesSent + " started="
-                + responseStarted + " sends=" + sends + " next=" + nextCandidate + " shadow=" + shadowCanAnswer + "]";
+                + responseStarted + " sends=" + sends + " next=" + nextCandidate + " shadow=" + shadowCanAnswer
+                + " reused=" + reusedConnection + " read=" + responseBytesRead + " staleRetried=" + staleRetried + "]";
     }
 }

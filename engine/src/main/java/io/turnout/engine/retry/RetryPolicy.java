@@ -6,14 +6,17 @@ package io.turnout.engine.retry;
  * the order they are checked:
  * <ol>
  *   <li>Once a response byte reached the client nothing can be retried or answered: close.</li>
+ *   <li>A pooled connection that was reset or closed before any response byte had gone stale:
+ *       the server only closed an idle connection. A request that cannot have had an effect
+ *       twice is sent once more to the same server, on a new connection.</li>
  *   <li>CONCURRENT: when L times out, answers badly or answers 5xx, P's answer is already on its
  *       way and goes to the client.</li>
- *   <li>The proxy's own lack of buffers is answered 503; a response head that timed out is
- *       answered 504, one that cannot be relayed 502.</li>
+ *   <li>The proxy's own lack of buffers is answered 503; a head that cannot be relayed, 502.</li>
  *   <li>A request is sent again only while it is whole in the buffer, and only if no byte of it
  *       reached a server or it is safe; at most {@code 1 + maxRetries} sends in all; a resend
  *       of bytes already sent takes one retry from the retry budget.</li>
- *   <li>A 5xx is retried only for a safe request; otherwise it reaches the client as it is.</li>
+ *   <li>A 5xx or a response timeout is retried only for a safe request; otherwise the 5xx
+ *       reaches the client as it is, and a timeout is answered 504.</li>
  *   <li>When nothing can be retried: P's answer if CONCURRENT has one, else 502.</li>
  * </ol>
  */
@@ -35,6 +38,10 @@ public final class RetryPolicy {
         if (attempt.responseStarted) {
             return Action.CLOSE;
         }
+        if (isStale(failure, attempt) && attempt.replayable && !attempt.staleRetried
+                && (attempt.safe || !attempt.requestBytesSent)) {
+            return Action.RETRY_FRESH;
+        }
         boolean headFailure = failure == Failure.RESPONSE_TIMEOUT || failure == Failure.BAD_RESPONSE
                 || failure == Failure.SERVER_ERROR;
         if (attempt.shadowCanAnswer && headFailure) {
@@ -45,7 +52,7 @@ public final class RetryPolicy {
                 return Action.ANSWER_503;
             }
             case RESPONSE_TIMEOUT -> {
-                return Action.ANSWER_504;
+                return attempt.safe && mayResend(attempt, nowNanos) ? Action.RETRY_NEXT : Action.ANSWER_504;
             }
             case BAD_RESPONSE -> {
                 return Action.ANSWER_502;
@@ -62,9 +69,17 @@ public final class RetryPolicy {
         }
     }
 
-    /** Whether a failure counts against the server that was tried (SPEC §3 ejection). */
-    public boolean blamesServer(Failure failure) {
-        return failure != Failure.NO_BUFFER;
+    /**
+     * Whether a failure counts against the server that was tried (SPEC §3 ejection): not the
+     * proxy's own shortage, and not a pooled connection the server had closed.
+     */
+    public boolean blamesServer(Failure failure, Attempt attempt) {
+        return failure != Failure.NO_BUFFER && !isStale(failure, attempt);
+    }
+
+    /** SPEC §3: a reset or EOF on a reused keep-alive connection before any response byte. */
+    private static boolean isStale(Failure failure, Attempt attempt) {
+        return failure == Failure.RESET && attempt.reusedConnection && !attempt.responseBytesRead;
     }
 
     private boolean mayResend(Attempt attempt, long nowNanos) {

@@ -119,7 +119,8 @@ class RequestHeadTest {
                 + "X-Private: secret\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\nAccept: */*\r\n\r\n";
         assertEquals(ParseResult.OK, parse(head, text));
         ByteBuffer out = ByteBuffer.allocateDirect(1024);
-        head.writeUpstreamHead(out, "127.0.0.1".getBytes(StandardCharsets.US_ASCII));
+        head.writeUpstreamHead(out, "127.0.0.1".getBytes(StandardCharsets.US_ASCII),
+                "127.0.0.1:1235".getBytes(StandardCharsets.US_ASCII), false);
         out.flip();
         byte[] bytes = new byte[out.remaining()];
         out.get(bytes);

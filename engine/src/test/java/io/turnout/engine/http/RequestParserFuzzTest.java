@@ -49,6 +49,7 @@ class RequestParserFuzzTest {
     private static final int MAX_HEAD = 64 * 1024;
     private static final Set<Integer> PROXY_STATUSES = Set.of(NEED_MORE, ParseResult.OK, 400, 405, 431, 501, 505);
     private static final byte[] CLIENT_ADDRESS = "127.0.0.1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] LOCAL_AUTHORITY = "127.0.0.1:1235".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final Duration SLOW_CASE = Duration.ofSeconds(1);
 
     static final String[] TEMPLATES = {
@@ -194,11 +195,11 @@ class RequestParserFuzzTest {
          * proxy and the backend delimit differently is a smuggled request.
          */
         private void checkUpstreamRewrite(HeadResult original) {
-            if (head.length() + head.rewriteOverhead(CLIENT_ADDRESS.length) > out.capacity()) {
+            if (head.length() + head.rewriteOverhead(CLIENT_ADDRESS.length, LOCAL_AUTHORITY.length) > out.capacity()) {
                 return; // the engine answers 431 here (ClientConnection.startExchange)
             }
             out.clear();
-            head.writeUpstreamHead(out, CLIENT_ADDRESS);
+            head.writeUpstreamHead(out, CLIENT_ADDRESS, LOCAL_AUTHORITY, false);
             out.flip();
             reparsed.reset();
             int end = reparsed.findEnd(out);

@@ -86,8 +86,31 @@ class RetryPolicyTest {
                         Failure.SERVER_ERROR, sentGet(), Budget.SPENT, Action.RELAY),
                 row("§2 CONCURRENT: L's 5xx means L failed, P answers",
                         Failure.SERVER_ERROR, sentPost().shadowCanAnswer(true), Action.PROMOTE_SHADOW),
-                row("§3 504 when the response head timed out",
+                row("§3 a response timeout of a POST is a 504: it may have had its effect",
                         Failure.RESPONSE_TIMEOUT, sentPost(), Action.ANSWER_504),
+                row("§3 a response timeout is a failure like the others: a safe request goes to the next candidate",
+                        Failure.RESPONSE_TIMEOUT, sentGet(), Action.RETRY_NEXT),
+                new Row("§3 budget: a response timeout past the budget is a 504",
+                        Failure.RESPONSE_TIMEOUT, sentGet(), Budget.SPENT, Action.ANSWER_504),
+                row("§3 a response timeout with no candidate left is a 504",
+                        Failure.RESPONSE_TIMEOUT, sentGet().nextCandidate(false), Action.ANSWER_504),
+                row("§3 bounded: a third response timeout is a 504",
+                        Failure.RESPONSE_TIMEOUT, sentGet().sends(3), Action.ANSWER_504),
+                row("§3 stale pool: a safe request reset on a reused connection before any response byte goes fresh to the same server",
+                        Failure.RESET, sentGet().reusedConnection(true), Action.RETRY_FRESH),
+                row("§3 stale pool: a POST none of which was sent goes fresh to the same server",
+                        Failure.RESET, unsent(false).reusedConnection(true), Action.RETRY_FRESH),
+                row("§3 stale pool: a POST that went out on a reused connection is never replayed",
+                        Failure.RESET, sentPost().reusedConnection(true), Action.ANSWER_502),
+                row("§3 stale pool: the fresh retry happens once; then the failure is the server's",
+                        Failure.RESET, sentGet().reusedConnection(true).staleRetried(true), Action.RETRY_NEXT),
+                row("§3 stale pool: a reused connection that sent response bytes failed for real",
+                        Failure.RESET, sentGet().reusedConnection(true).responseBytesRead(true), Action.RETRY_NEXT),
+                new Row("§3 stale pool: the same server again adds no load, so it needs no budget",
+                        Failure.RESET, sentGet().reusedConnection(true), Budget.SPENT, Action.RETRY_FRESH),
+                row("§3 stale pool: a body no longer whole in the buffer cannot go fresh either",
+                        Failure.RESET, sentGet().reusedConnection(true).replayable(false).nextCandidate(false),
+                        Action.ANSWER_502),
                 row("§2 CONCURRENT: L's head not in time means L failed, P answers",
                         Failure.RESPONSE_TIMEOUT, sentGet().shadowCanAnswer(true), Action.PROMOTE_SHADOW),
                 row("§3/§7 a response that cannot be framed safely is a 502, never relayed",
@@ -119,11 +142,16 @@ class RetryPolicyTest {
     }
 
     @Test
-    void onlyTheProxysOwnShortageSparesTheServer() {
+    void onlyTheProxysOwnShortageAndAStaleConnectionSpareTheServer() {
         RetryPolicy policy = new RetryPolicy(MAX_RETRIES, new RetryBudget(1_000));
         for (Failure failure : Failure.values()) {
-            assertEquals(failure != Failure.NO_BUFFER, policy.blamesServer(failure), failure.name());
+            assertEquals(failure != Failure.NO_BUFFER, policy.blamesServer(failure, sentGet()), failure.name());
         }
+        assertFalse(policy.blamesServer(Failure.RESET, sentGet().reusedConnection(true)),
+                "§3: a stale pooled connection is not a server failure");
+        assertTrue(policy.blamesServer(Failure.RESET, sentGet().reusedConnection(true).responseBytesRead(true)));
+        assertTrue(policy.blamesServer(Failure.RESPONSE_TIMEOUT, sentGet().reusedConnection(true)),
+                "a server that keeps a reused connection open and never answers is failing");
     }
 
     @Test
