@@ -143,7 +143,7 @@ final class ClientConnection extends Timed implements IoHandler {
      * the connection's own and those the exchange, a shadow or the tunnel handled.
      */
     void afterExchangeEvent() {
-        while (phase == Phase.EXCHANGE && exchange.outcome() != Exchange.Outcome.RUNNING) {
+        while (phase == Phase.EXCHANGE && exchange.outcome() != ExchangeOutcome.RUNNING) {
             switch (exchange.outcome()) {
                 case KEEP_ALIVE -> nextRequest();
                 case CLOSE -> beginClose();
@@ -254,7 +254,8 @@ final class ClientConnection extends Timed implements IoHandler {
         phase = Phase.READ_HEAD;
         request.reset();
         if (in.bytes().hasRemaining()) {
-            processHead(); // a pipelined request is already here
+            deadlineIn(settings.headTimeout().toNanos()); // a pipelined head has begun
+            processHead();
         } else {
             awaitNextRequest();
         }

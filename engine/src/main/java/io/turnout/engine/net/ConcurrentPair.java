@@ -18,6 +18,10 @@ final class ConcurrentPair {
     private ShadowExchange shadow;
     private ShadowExchange comparing;
     private CRC32C digest;
+    /** L's final head was accepted; its status and Content-Type wait for P's to compare with. */
+    private boolean primaryAccepted;
+    private int primaryStatus;
+    private long primaryContentType;
 
     ConcurrentPair(SelectorLoop loop) {
         this.loop = loop;
@@ -31,6 +35,7 @@ final class ConcurrentPair {
                   int bodyFrom, long bodyLength, boolean chunked) {
         shadow = null;
         comparing = null;
+        primaryAccepted = false;
         if (chunked || body.limit() - bodyFrom < bodyLength) {
             return false;
         }
@@ -56,16 +61,18 @@ final class ConcurrentPair {
     }
 
     /**
-     * L's final head arrived and L answers: from now on P's answer is only compared with it.
-     * Returns the digest L's body is to be fed to, or null when there is nothing to compare.
+     * L's final head arrived and is accepted: L's body is digested from now on. P stays able to
+     * answer until a byte of L's response reaches the client ({@link #primaryCommitted}), so a
+     * held head whose server dies before its body still gets P's answer. Returns the digest L's
+     * body is to be fed to, or null when there is nothing to compare.
      */
     CRC32C primaryAnswers(ResponseHead head) {
         if (shadow == null) {
             return null;
         }
-        comparing = shadow;
-        shadow = null;
-        comparing.primaryWon(head.status(), head.contentTypeHash());
+        primaryStatus = head.status();
+        primaryContentType = head.contentTypeHash();
+        primaryAccepted = true;
         if (digest == null) {
             digest = new CRC32C();
         }
@@ -73,8 +80,19 @@ final class ConcurrentPair {
         return digest;
     }
 
+    /** A byte of L's accepted response reached the client: P's answer is only compared now. */
+    void primaryCommitted() {
+        if (primaryAccepted && shadow != null) {
+            comparing = shadow;
+            shadow = null;
+            comparing.primaryWon(primaryStatus, primaryContentType);
+        }
+        primaryAccepted = false;
+    }
+
     /** L's body ended: P's is compared with it once it has ended too. */
     void primaryEnded(long bodyLength) {
+        primaryCommitted();
         if (comparing != null) {
             comparing.primaryEnded(digest.getValue(), bodyLength);
             comparing = null;
@@ -90,8 +108,9 @@ final class ConcurrentPair {
         comparing = null;
     }
 
-    /** L's try failed before its body: an answer cut short is not compared. */
+    /** L's try failed: an answer cut short is not compared; P, if still held, can answer. */
     void primaryCut() {
+        primaryAccepted = false;
         comparing = null;
     }
 }

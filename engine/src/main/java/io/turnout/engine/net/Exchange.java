@@ -1,6 +1,5 @@
 package io.turnout.engine.net;
 
-import io.turnout.engine.http.BodyFramer;
 import io.turnout.engine.http.RequestHead;
 import io.turnout.engine.http.ResponseHead;
 import io.turnout.engine.retry.Action;
@@ -24,7 +23,7 @@ import java.util.zip.CRC32C;
  * the upstream lease, the request and response pumps, the held head and CONCURRENT's second
  * answer. One per client connection, reset for every request, so keep-alive routes each request
  * on its own and the path allocates nothing. It never closes the client connection itself: it
- * ends with an {@link Outcome}, and the connection acts on it.
+ * ends with an {@link ExchangeOutcome}, and the connection acts on it.
  *
  * <p>Client bytes go from the connection's buffer to the upstream, upstream bytes through the
  * {@link ResponseRelay} to the client; only the heads are rewritten, into their own buffers, and
@@ -32,21 +31,6 @@ import java.util.zip.CRC32C;
  * other side has nothing pending, which is the back pressure (Netty's HexDumpProxy discipline).
  */
 final class Exchange implements UpstreamOwner {
-    /** How an exchange ended, for the connection to act on. */
-    enum Outcome {
-        RUNNING,
-        /** The response is complete; the connection can carry the next request. */
-        KEEP_ALIVE,
-        /** The response is complete and the connection closes after it. */
-        CLOSE,
-        /** Close now: a response was cut short, or the client went away. */
-        ABORT,
-        /** A 101: the connection becomes a two-way tunnel. */
-        TUNNEL,
-        /** No response byte went out yet: answer with {@link #answerStatus()} and close. */
-        ANSWER
-    }
-
     /** SPEC §3 ({@code http-reuse safe}): an unsafe request never meets a connection idle this long. */
     private static final long UNSAFE_MAX_IDLE_NANOS = 1_000_000_000L;
 
@@ -66,14 +50,9 @@ final class Exchange implements UpstreamOwner {
     private final byte[] cookieScratch = new byte[Router.cookieScratchSize()];
     private UpstreamConnection upstream;
     private Cluster servingCluster;
-    private boolean headRequest;
-    private boolean clientHttp10;
-    private boolean clientWantsClose;
     private boolean upgradeRequested;
     private long requestStart;
-    private boolean upstreamReusable;
-    private boolean closeAfterResponse;
-    private Outcome outcome = Outcome.RUNNING;
+    private ExchangeOutcome outcome = ExchangeOutcome.RUNNING;
     private int answerStatus;
 
     Exchange(ClientConnection connection, SelectorLoop loop, SocketChannel client, byte[] clientAddress,
@@ -90,7 +69,7 @@ final class Exchange implements UpstreamOwner {
         this.response = new ResponseRelay(connection, client, buffers, settings, attempt);
     }
 
-    Outcome outcome() {
+    ExchangeOutcome outcome() {
         return outcome;
     }
 
@@ -102,7 +81,7 @@ final class Exchange implements UpstreamOwner {
 
     /** Starts the exchange for {@code parsed}, read from the client's buffer up to {@code headEnd}. */
     void start(RequestHead parsed, int headEnd) {
-        outcome = Outcome.RUNNING;
+        outcome = ExchangeOutcome.RUNNING;
         attempt.begin(parsed.method().isSafe());
         requestStart = System.nanoTime();
         loop.retryPolicy().onRequest(requestStart);
@@ -115,9 +94,8 @@ final class Exchange implements UpstreamOwner {
             answer(refused);
             return;
         }
-        headRequest = parsed.method() == RequestHead.Method.HEAD;
-        clientHttp10 = !parsed.isHttp11();
-        clientWantsClose = !parsed.keepAlive();
+        boolean headRequest = parsed.method() == RequestHead.Method.HEAD;
+        response.forRequest(headRequest, !parsed.isHttp11(), !parsed.keepAlive());
         upgradeRequested = parsed.wantsTunnel(false);
         beginTry();
         Cluster fallback = route.fallback();
@@ -134,8 +112,6 @@ final class Exchange implements UpstreamOwner {
         request.beginTry();
         attempt.newTry(false);
         response.begin();
-        upstreamReusable = false;
-        closeAfterResponse = false;
     }
 
     /** Leases or opens a connection to the next candidate server. */
@@ -165,7 +141,6 @@ final class Exchange implements UpstreamOwner {
 
     private void onConnected() {
         attempt.sends(attempt.sends() + 1);
-        upstream.deadlineIn(settings.responseTimeout().toNanos());
         pumpRequest();
     }
 
@@ -183,7 +158,7 @@ final class Exchange implements UpstreamOwner {
             if ((ready & SelectionKey.OP_WRITE) != 0) {
                 pumpRequest();
             }
-            if (upstream == from && outcome == Outcome.RUNNING && (ready & SelectionKey.OP_READ) != 0) {
+            if (upstream == from && outcome == ExchangeOutcome.RUNNING && (ready & SelectionKey.OP_READ) != 0) {
                 onUpstreamReadable();
             }
         }
@@ -194,6 +169,8 @@ final class Exchange implements UpstreamOwner {
     public void onUpstreamConnectFailed(UpstreamConnection from, IOException failure) {
         if (from == upstream) {
             failed(Failure.CONNECT_REFUSED, from.server, 0, failure.getMessage());
+        } else {
+            from.close();
         }
         connection.afterExchangeEvent();
     }
@@ -211,7 +188,7 @@ final class Exchange implements UpstreamOwner {
         } else if (!attempt.responseStarted()) {
             failed(Failure.RESET, from.server, 0, null); // stalled before a byte reached the client
         } else {
-            outcome = Outcome.ABORT; // stalled mid-body: the client can only see the connection end
+            outcome = ExchangeOutcome.ABORT; // stalled mid-body: the client can only see the connection end
         }
         connection.afterExchangeEvent();
     }
@@ -219,7 +196,7 @@ final class Exchange implements UpstreamOwner {
     @Override
     public void closeAfterError(UpstreamConnection from) {
         upstream = from == upstream ? null : upstream;
-        outcome = Outcome.ABORT;
+        outcome = ExchangeOutcome.ABORT;
         connection.afterExchangeEvent();
     }
 
@@ -253,9 +230,18 @@ final class Exchange implements UpstreamOwner {
         }
         RequestRelay.Step step = request.pump(upstream.channel);
         if (!request.isComplete() && !request.writePending()) {
-            connection.deadlineIn(settings.bodyTimeout().toNanos()); // waiting for the client's body
-        } else if (!response.outputPending()) {
-            connection.clearDeadline();
+            // Waiting for the client's body: bodyTimeout is the client's clock, and the server's
+            // stops, for it has nothing to answer yet.
+            connection.deadlineIn(settings.bodyTimeout().toNanos());
+            upstream.clearDeadline();
+        } else {
+            if (!response.outputPending()) {
+                connection.clearDeadline();
+            }
+            if (step == RequestRelay.Step.SENT || request.writePending()) {
+                // responseTimeout runs from the last byte the server took (SPEC §3).
+                upstream.deadlineIn(settings.responseTimeout().toNanos());
+            }
         }
         switch (step) {
             case BAD_BODY -> answer(400);
@@ -281,18 +267,14 @@ final class Exchange implements UpstreamOwner {
             onUpstreamEof();
         } else if (n > 0) {
             attempt.responseBytesRead(true);
-            if (response.inBody()) {
-                upstream.deadlineIn(settings.idleTimeout().toNanos());
-            }
             pumpResponse();
-            if (outcome == Outcome.RUNNING && upstream != null && !response.isDone()) {
+            if (outcome == ExchangeOutcome.RUNNING && upstream != null && !response.isDone()) {
                 upstream.acknowledgeNow(); // the rest may wait on this ACK (Nagle on the server)
             }
         }
     }
 
     private void onUpstreamEof() {
-        upstreamReusable = false;
         if (response.awaitingHead()) {
             failed(Failure.RESET, upstream.server, 0, null);
         } else if (response.endOfInput()) {
@@ -300,13 +282,27 @@ final class Exchange implements UpstreamOwner {
         } else if (response.inBody() && !attempt.responseStarted()) {
             failed(Failure.RESET, upstream.server, 0, null); // died before its held body was complete
         } else if (response.inBody()) {
-            outcome = Outcome.ABORT; // truncated: closing is the only honest signal left
+            outcome = ExchangeOutcome.ABORT; // truncated: closing is the only honest signal left
         }
     }
 
-    /** Relays the response as far as the bytes go, deciding at each head. */
+    /**
+     * Relays the response as far as the bytes go, deciding at each head; then the body's idle
+     * timeout runs, however the head arrived, and a response a byte of which reached the client
+     * is the one CONCURRENT compares.
+     */
     private void pumpResponse() {
-        while (outcome == Outcome.RUNNING) {
+        relayResponse();
+        if (outcome == ExchangeOutcome.RUNNING && upstream != null && response.inBody()) {
+            upstream.deadlineIn(settings.idleTimeout().toNanos());
+        }
+        if (attempt.responseStarted()) {
+            concurrent.primaryCommitted();
+        }
+    }
+
+    private void relayResponse() {
+        while (outcome == ExchangeOutcome.RUNNING) {
             switch (response.advance()) {
                 case HEAD -> {
                     if (!onResponseHead()) {
@@ -318,7 +314,7 @@ final class Exchange implements UpstreamOwner {
                     return;
                 }
                 case BAD_BODY, CLIENT_GONE -> {
-                    outcome = Outcome.ABORT;
+                    outcome = ExchangeOutcome.ABORT;
                     return;
                 }
                 case DONE -> {
@@ -351,11 +347,10 @@ final class Exchange implements UpstreamOwner {
         return acceptFinalHead();
     }
 
-    /** Decides the final head's cookies and Connection, and counts the answer. */
+    /** Decides the final head's cookies, and counts the answer. */
     private boolean acceptFinalHead() {
         ResponseHead head = response.head();
-        boolean switching = head.isSwitchingProtocols();
-        if (switching && !upgradeRequested) {
+        if (head.isSwitchingProtocols() && !upgradeRequested) {
             // RFC 9110 §15.2.2: a switch nobody asked for; the connection's protocol is unknown now.
             failed(Failure.BAD_RESPONSE, upstream.server, 0, null);
             return false;
@@ -365,14 +360,8 @@ final class Exchange implements UpstreamOwner {
             context.health().onSuccess(servingCluster, upstream.server);
         }
         servingCluster.state().metrics().onResponse(head.status(), System.nanoTime() - requestStart);
-        BodyFramer.Kind kind = head.bodyKind(headRequest);
-        upstreamReusable = !switching && head.upstreamReusable(headRequest);
-        // SPEC §7: an HTTP/1.0 client's keep-alive holds while the length is known; a chunked
-        // answer reaches it de-chunked, so the close ends it.
-        closeAfterResponse = !switching && (clientWantsClose || loop.isDraining() || kind == BodyFramer.Kind.UNTIL_CLOSE
-                || (clientHttp10 && kind == BodyFramer.Kind.CHUNKED));
         int cookies = loop.router().writeCookies(route, servingCluster, cookieScratch);
-        Failure unrelayable = response.acceptFinal(kind, cookieScratch, cookies, closeAfterResponse, clientHttp10);
+        Failure unrelayable = response.acceptFinal(cookieScratch, cookies, loop.isDraining());
         if (unrelayable != null) {
             failed(unrelayable, upstream.server, 0, null);
             return false;
@@ -382,8 +371,8 @@ final class Exchange implements UpstreamOwner {
         if (digest != null) {
             response.digestBodyInto(digest);
         }
-        if (switching) {
-            outcome = Outcome.TUNNEL;
+        if (head.isSwitchingProtocols()) {
+            outcome = ExchangeOutcome.TUNNEL;
         }
         return true;
     }
@@ -414,7 +403,7 @@ final class Exchange implements UpstreamOwner {
             case RETRY_NEXT -> resend();
             case RETRY_FRESH -> resendFresh(server);
             case PROMOTE_SHADOW -> concurrent.promote();
-            case CLOSE -> outcome = Outcome.ABORT;
+            case CLOSE -> outcome = ExchangeOutcome.ABORT;
             default -> answer(action.status());
         }
         return action;
@@ -451,7 +440,7 @@ final class Exchange implements UpstreamOwner {
 
     /** The shadow that was to answer failed too. */
     void onShadowFailed() {
-        if (outcome == Outcome.RUNNING) {
+        if (outcome == ExchangeOutcome.RUNNING) {
             answer(502);
         }
         connection.afterExchangeEvent();
@@ -461,14 +450,11 @@ final class Exchange implements UpstreamOwner {
 
     private void finish() {
         concurrent.primaryEnded(response.bodyLength());
-        if (!request.isSent()) {
-            // The response ended before the request did: the rest of the request cannot be told
-            // apart from a next request, so neither connection can carry another exchange.
-            upstreamReusable = false;
-            closeAfterResponse = true;
-        }
+        // A response that ended before its request did leaves the rest of the request impossible
+        // to tell apart from a next request: neither connection can carry another exchange.
+        boolean sent = request.isSent();
         if (upstream != null) {
-            if (upstreamReusable && response.leftUpstreamClean()) {
+            if (sent && response.leftUpstreamReusable()) {
                 loop.upstreams().giveBack(upstream);
             } else {
                 upstream.close();
@@ -477,13 +463,13 @@ final class Exchange implements UpstreamOwner {
         }
         in.dropKept();
         release();
-        outcome = closeAfterResponse ? Outcome.CLOSE : Outcome.KEEP_ALIVE;
+        outcome = sent && !response.closesClient() ? ExchangeOutcome.KEEP_ALIVE : ExchangeOutcome.CLOSE;
     }
 
     /** No response byte went out: the client is answered {@code status}; otherwise it can only be cut off. */
     private void answer(int status) {
         answerStatus = status;
-        outcome = attempt.responseStarted() ? Outcome.ABORT : Outcome.ANSWER;
+        outcome = attempt.responseStarted() ? ExchangeOutcome.ABORT : ExchangeOutcome.ANSWER;
     }
 
     /** After a 101: the upstream and what was read of it become a tunnel, and this exchange is over. */
@@ -515,15 +501,7 @@ final class Exchange implements UpstreamOwner {
 
     /** Whether the connection should read from the client now. */
     boolean wantsClientInput() {
-        if (request.writePending()) {
-            return false;
-        }
-        if (request.isComplete()) {
-            // Reading ahead (a pipelined request, or the client's close) keeps the interest set as
-            // it is between requests: no epoll_ctl per request. Stops when the buffer is full.
-            return in.bytes().remaining() < in.bytes().capacity();
-        }
-        return upstream != null && upstream.isLeased();
+        return request.wantsClientInput(upstream != null && upstream.isLeased());
     }
 
     boolean wantsClientWrite() {

@@ -80,8 +80,14 @@ final class RequestRelay {
         in.rewind();
     }
 
-    /** Frames newly read body bytes and writes what is framed to {@code upstream}. */
+    /**
+     * Frames newly read body bytes and writes what is framed to {@code upstream}. Says
+     * {@link Step#SENT} once, when the last byte went out.
+     */
     Step pump(SocketChannel upstream) {
+        if (sent) {
+            return Step.WAITING;
+        }
         if (!body.isDone()) {
             int end = body.frame(in.bytes(), in.sendEnd(), in.bytes().limit());
             if (end == BodyFramer.ERROR) {
@@ -139,6 +145,19 @@ final class RequestRelay {
 
     boolean writePending() {
         return writePending;
+    }
+
+    /**
+     * Whether to read from the client now: body bytes while the upstream can take them, and once
+     * the request is complete, read-ahead (a pipelined request, or the client's close), which
+     * keeps the interest set as it is between requests: no epoll_ctl per request. Not while
+     * bytes wait to be written, nor into a full buffer.
+     */
+    boolean wantsClientInput(boolean upstreamReady) {
+        if (writePending) {
+            return false;
+        }
+        return body.isDone() ? in.bytes().remaining() < in.bytes().capacity() : upstreamReady;
     }
 
     void release() {

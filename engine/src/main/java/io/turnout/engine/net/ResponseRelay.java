@@ -63,6 +63,13 @@ final class ResponseRelay {
     private int headEnd;
     private boolean holding;
     private boolean overran;
+    // What the request says about its response: set per request.
+    private boolean headRequest;
+    private boolean clientIsHttp10;
+    private boolean clientWantsClose;
+    // Decided with the final head.
+    private boolean closeClient;
+    private boolean reusable;
 
     ResponseRelay(ClientConnection connection, SocketChannel client, BufferPool buffers, ProxySettings settings,
                   Attempt attempt) {
@@ -74,12 +81,21 @@ final class ResponseRelay {
         this.upIn = new RelayBuffer(buffers);
     }
 
+    /** A new request: how its response may be framed for the client. */
+    void forRequest(boolean isHeadRequest, boolean http10Client, boolean clientAsksForClose) {
+        headRequest = isHeadRequest;
+        clientIsHttp10 = http10Client;
+        clientWantsClose = clientAsksForClose;
+    }
+
     /** A new try: nothing of a response is here yet. */
     void begin() {
         head.reset();
         phase = Phase.HEAD;
         holding = false;
         overran = false;
+        closeClient = false;
+        reusable = false;
     }
 
     /** Reads from the upstream. Returns the bytes read, -1 at its end, or {@link #NO_BUFFER}. */
@@ -151,12 +167,14 @@ final class ResponseRelay {
     }
 
     /**
-     * Rewrites the final head for the client, with {@code extraLines} (Set-Cookie) and the
-     * Connection header decided by the caller, and sets up the body framing. Returns null, or
-     * why it could not: no buffer was free, or the rewritten head does not fit one.
+     * Rewrites the final head for the client, with {@code extraLines} (Set-Cookie), and sets up
+     * the body framing. The client's connection closes after it when the client asked, when the
+     * proxy is draining, or when only the close can end the body: an HTTP/1.0 client's
+     * keep-alive holds while the length is known, and a chunked answer reaches it de-chunked
+     * (SPEC §7). Returns null, or why it could not: no buffer was free, or the rewritten head
+     * does not fit one.
      */
-    Failure acceptFinal(BodyFramer.Kind kind, byte[] extraLines, int extraLength, boolean closeClient,
-                        boolean clientIsHttp10) {
+    Failure acceptFinal(byte[] extraLines, int extraLength, boolean draining) {
         headOut = buffers.acquire();
         if (headOut == null) {
             return Failure.NO_BUFFER;
@@ -165,14 +183,23 @@ final class ResponseRelay {
         if (needed > headOut.capacity()) {
             return Failure.BAD_RESPONSE;
         }
+        boolean switching = head.isSwitchingProtocols();
+        BodyFramer.Kind kind = head.bodyKind(headRequest);
+        dechunking = clientIsHttp10 && kind == BodyFramer.Kind.CHUNKED;
+        reusable = !switching && head.upstreamReusable(headRequest);
+        closeClient = !switching && (clientWantsClose || draining || kind == BodyFramer.Kind.UNTIL_CLOSE || dechunking);
         head.writeClientHead(headOut, extraLines, extraLength, closeClient, clientIsHttp10);
         headOut.flip();
         upIn.skipTo(headEnd);
         body.begin(kind, head.contentLength());
-        dechunking = clientIsHttp10 && kind == BodyFramer.Kind.CHUNKED;
         dechunker.reset();
         phase = kind == BodyFramer.Kind.NONE ? Phase.DONE : Phase.BODY;
         return null;
+    }
+
+    /** Whether the client's connection closes after this response. */
+    boolean closesClient() {
+        return closeClient;
     }
 
     /** Also digests the body as it passes (CONCURRENT's comparison). */
@@ -240,6 +267,7 @@ final class ResponseRelay {
      * then written), false when the response is cut short.
      */
     boolean endOfInput() {
+        reusable = false;
         if (phase == Phase.BODY && !dechunking && body.endOfInput()) {
             phase = Phase.DONE;
             return true;
@@ -247,9 +275,12 @@ final class ResponseRelay {
         return false;
     }
 
-    /** A response the upstream connection can carry another after: complete, with nothing extra read. */
-    boolean leftUpstreamClean() {
-        return phase == Phase.DONE && !overran && upIn.isHeld() && !upIn.bytes().hasRemaining();
+    /**
+     * Whether the upstream connection can carry another request: the server keeps it open, and
+     * the response is complete with nothing extra read.
+     */
+    boolean leftUpstreamReusable() {
+        return reusable && phase == Phase.DONE && !overran && upIn.isHeld() && !upIn.bytes().hasRemaining();
     }
 
     /** Takes over a head P parsed for CONCURRENT, in the buffer it was read into. */

@@ -111,6 +111,8 @@ final class ShadowExchange implements UpstreamOwner {
     public void onUpstreamConnectFailed(UpstreamConnection from, IOException failure) {
         if (from == upstream) {
             fail(true, "connect: " + failure.getMessage());
+        } else {
+            from.close();
         }
     }
 

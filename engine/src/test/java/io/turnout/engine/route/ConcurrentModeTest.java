@@ -89,6 +89,22 @@ class ConcurrentModeTest {
         assertEquals(2, v1.requestCount(), "P saw the POST and the GET, each once");
     }
 
+    /**
+     * L's small answer is held until its body is in; L dying in between must leave P able to
+     * answer, as INSTANT's retry would (found tracing the split: P was released at L's head).
+     */
+    @Test
+    void newestDyingBetweenItsHeldHeadAndItsBodyGivesThePreviousVersionsAnswer() {
+        TestBackend v1 = backend("v1", r -> Reply.ok("version 1.0"));
+        TestBackend v2 = backend("v2", r -> Reply.ok("version 2.0").withCloseAfterHead());
+        start(v1, v2, false);
+        for (int i = 0; i < 3; i++) {
+            HttpResponse response = RawHttpClient.get(proxy.port(), "/");
+            assertEquals(200, response.status());
+            assertEquals("version 1.0", response.bodyText());
+        }
+    }
+
     @Test
     void newestRefusingGivesThePreviousVersionsAnswer() {
         TestBackend v1 = backend("v1", r -> Reply.ok("version 1.0"));
