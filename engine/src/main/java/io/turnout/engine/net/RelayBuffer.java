@@ -95,6 +95,18 @@ final class RelayBuffer {
         return n;
     }
 
+    /**
+     * {@link #readFrom}, for an upstream: a reset ends the stream like a close does, since both
+     * leave a response only as complete as it already is. Returns the bytes read or -1.
+     */
+    int readUntilEnd(SocketChannel channel) {
+        try {
+            return readFrom(channel);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
     private void compact() {
         if (keepFrom == 0) {
             keepFrom = -1; // the kept bytes already start the buffer: only giving them up frees room

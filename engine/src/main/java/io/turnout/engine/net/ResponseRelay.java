@@ -100,14 +100,7 @@ final class ResponseRelay {
 
     /** Reads from the upstream. Returns the bytes read, -1 at its end, or {@link #NO_BUFFER}. */
     int readFrom(SocketChannel upstream) {
-        if (!upIn.acquire(0)) {
-            return NO_BUFFER;
-        }
-        try {
-            return upIn.readFrom(upstream);
-        } catch (IOException e) {
-            return -1;
-        }
+        return upIn.acquire(0) ? upIn.readUntilEnd(upstream) : NO_BUFFER;
     }
 
     /** Parses, frames and writes as far as the bytes and the client go. */

@@ -159,12 +159,7 @@ final class ShadowExchange implements UpstreamOwner {
             fail(false, "no buffer");
             return;
         }
-        int n;
-        try {
-            n = in.readFrom(upstream.channel);
-        } catch (IOException e) {
-            n = -1;
-        }
+        int n = in.readUntilEnd(upstream.channel);
         if (n < 0) {
             if (state == State.DISCARDING && body.endOfInput()) {
                 bodyEnded(false);

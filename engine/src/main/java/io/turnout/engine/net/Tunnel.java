@@ -74,12 +74,7 @@ final class Tunnel implements UpstreamOwner {
     }
 
     private void readUpstream() {
-        int n;
-        try {
-            n = fromUpstream.readFrom(upstream.channel);
-        } catch (IOException e) {
-            n = -1;
-        }
+        int n = fromUpstream.readUntilEnd(upstream.channel);
         if (n < 0) {
             upstreamEof = true;
             flushToClient();
