@@ -15,6 +15,11 @@ abstract class Timed {
         deadline = System.nanoTime() + nanos;
     }
 
+    /** When the caller has just read the clock anyway. */
+    final void deadlineAt(long nanoTime) {
+        deadline = nanoTime;
+    }
+
     final void clearDeadline() {
         deadline = 0;
     }

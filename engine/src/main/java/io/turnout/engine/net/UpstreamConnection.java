@@ -83,7 +83,7 @@ final class UpstreamConnection extends Timed implements IoHandler {
         owner = null;
         interest(SelectionKey.OP_READ);
         idleSince = System.nanoTime();
-        deadlineIn(idleNanos);
+        deadlineAt(idleSince + idleNanos);
     }
 
     boolean isReused() {

@@ -33,12 +33,13 @@ final class UpstreamPool {
         if (connections == null) {
             return null;
         }
-        long now = System.nanoTime();
+        // A safe request takes any idle connection: only an unsafe one needs the clock.
+        long now = maxIdleNanos == Long.MAX_VALUE ? 0 : System.nanoTime();
         UpstreamConnection upstream;
         while ((upstream = connections.peekLast()) != null) {
             if (!upstream.channel.isOpen()) {
                 connections.pollLast().close();
-            } else if (upstream.idleNanos(now) >= maxIdleNanos) {
+            } else if (now != 0 && upstream.idleNanos(now) >= maxIdleNanos) {
                 return null; // the most recent is too old, so every other one is too
             } else {
                 connections.pollLast().leaseTo(owner);
