@@ -14,15 +14,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The listening socket and the selector loops that share it. Every loop registers the same
- * server channel for OP_ACCEPT, so accepted connections stay on the loop that accepted them and
- * no hand-off between threads is needed.
+ * The listening sockets and the selector loops. Each loop has a listener of its own, all bound to
+ * the same port with {@code SO_REUSEPORT}, so the kernel spreads new connections evenly over the
+ * loops (instead of whichever loop wakes first taking them), and an accepted connection stays on
+ * the loop that accepted it with no hand-off between threads. Where the platform has no
+ * {@code SO_REUSEPORT}, the loops share one listener.
  */
 public final class ProxyServer {
     private final ProxySettings settings;
     private final ProxyContext context;
     private final List<SelectorLoop> loops = new ArrayList<>();
-    private ServerSocketChannel listener;
+    private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private boolean stopped;
 
     public ProxyServer(ProxySettings settings, SnapshotWriter writer, HealthMonitor health) {
@@ -31,12 +33,22 @@ public final class ProxyServer {
     }
 
     public synchronized void start() throws IOException {
-        listener = ServerSocketChannel.open();
-        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        listener.configureBlocking(false);
-        listener.bind(new InetSocketAddress(settings.hostname(), settings.port()), 4096);
+        InetSocketAddress address = new InetSocketAddress(settings.hostname(), settings.port());
+        if (settings.port() != 0) {
+            refuseIfTaken(address);
+        }
         int threads = settings.effectiveSelectorThreads();
+        ServerSocketChannel shared = null;
         for (int i = 0; i < threads; i++) {
+            ServerSocketChannel listener = shared;
+            if (listener == null) {
+                listener = listen(address);
+                listeners.add(listener);
+                address = (InetSocketAddress) listener.getLocalAddress(); // the port 0 chose, for the others
+                if (!REUSE_PORT) {
+                    shared = listener;
+                }
+            }
             SelectorLoop loop = new SelectorLoop(i, context);
             loops.add(loop);
             loop.start();
@@ -44,13 +56,51 @@ public final class ProxyServer {
         }
     }
 
+    private static ServerSocketChannel listen(InetSocketAddress address) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        try {
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (REUSE_PORT) {
+                listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            listener.configureBlocking(false);
+            listener.bind(address, 4096);
+            return listener;
+        } catch (IOException e) {
+            SelectorLoop.closeQuietly(listener);
+            throw e;
+        }
+    }
+
+    /**
+     * With {@code SO_REUSEPORT} a second process could bind the port beside a running one and
+     * take half of its connections. A listener without it fails with "address in use" where
+     * anyone listens, as a plain start should.
+     */
+    private static void refuseIfTaken(InetSocketAddress address) throws IOException {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            probe.bind(address, 1);
+        }
+    }
+
+    private static final boolean REUSE_PORT = reusePortSupported();
+
+    private static boolean reusePortSupported() {
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            return probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public synchronized int port() {
-        return ((InetSocketAddress) listener.socket().getLocalSocketAddress()).getPort();
+        return listeners.get(0).socket().getLocalPort();
     }
 
     /** Stops accepting, waits up to {@code drain} for open exchanges to finish, then stops. */
     public synchronized void shutdownGracefully(Duration drain) {
-        if (stopped || listener == null) {
+        if (stopped || listeners.isEmpty()) {
             return;
         }
         stopped = true;
@@ -58,7 +108,9 @@ public final class ProxyServer {
             loop.beginDrain();
         }
         // New clients are refused from now on; the loops drop their accept keys as they wake.
-        SelectorLoop.closeQuietly(listener);
+        for (ServerSocketChannel listener : listeners) {
+            SelectorLoop.closeQuietly(listener);
+        }
         long deadline = System.nanoTime() + drain.toNanos();
         try {
             while (context.openClients().get() > 0 && System.nanoTime() < deadline) {
