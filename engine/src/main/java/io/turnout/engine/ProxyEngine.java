@@ -51,9 +51,14 @@ public final class ProxyEngine implements AutoCloseable {
         return health;
     }
 
-    /** Binds and starts the selector threads. */
+    /** Binds and starts the selector threads; a port anyone listens on is refused. */
     public void start() throws IOException {
-        server.start();
+        server.start(false);
+    }
+
+    /** Binds beside the Turnout serving the port now, to take over from it (SPEC §11). */
+    public void startBesideRunning() throws IOException {
+        server.start(true);
     }
 
     /** The bound port (useful when the settings asked for port 0). */

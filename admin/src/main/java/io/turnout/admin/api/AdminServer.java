@@ -1,6 +1,7 @@
 package io.turnout.admin.api;
 
 import io.turnout.admin.catalog.ApiException;
+import io.turnout.engine.net.Listeners;
 import io.turnout.engine.route.SnapshotWriter.MutationRejected;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;
@@ -65,19 +66,31 @@ public final class AdminServer implements AutoCloseable {
      * exception, then starts the loop.
      */
     public synchronized void start() throws IOException {
+        start(false);
+    }
+
+    /**
+     * Like {@link #start()}; {@code joinRunning} (a takeover, SPEC §11) binds beside the Turnout
+     * whose admin API listens on the port now. Every admin listener allows that
+     * ({@code SO_REUSEPORT}), so any running Turnout can be taken over.
+     */
+    public synchronized void start(boolean joinRunning) throws IOException {
         if (thread != null) {
             throw new IllegalStateException("admin server already started");
         }
         selector = Selector.open();
-        listener = ServerSocketChannel.open();
         try {
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            listener.bind(new InetSocketAddress(settings.hostname(), settings.port()), 128);
-            listener.configureBlocking(false);
+            InetSocketAddress address = new InetSocketAddress(settings.hostname(), settings.port());
+            if (settings.port() != 0 && !joinRunning) {
+                Listeners.refuseIfTaken(address);
+            }
+            listener = Listeners.open(address, 128);
             listener.register(selector, SelectionKey.OP_ACCEPT);
             boundAddress = (InetSocketAddress) listener.getLocalAddress();
         } catch (IOException e) {
-            listener.close();
+            if (listener != null) {
+                listener.close();
+            }
             selector.close();
             throw new IOException("admin API cannot listen on " + settings.hostname() + ":" + settings.port()
                     + ": " + e.getMessage(), e);

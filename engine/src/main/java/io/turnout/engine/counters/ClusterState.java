@@ -35,6 +35,16 @@ public final class ClusterState {
         return Math.min(100.0, gradualRouted.get() * percentagePerRequest);
     }
 
+    /** Requests counted toward the GRADUAL counter: what a takeover hands to the next process. */
+    public long gradualRouted() {
+        return gradualRouted.get();
+    }
+
+    /** Continues a GRADUAL transition another process began (SPEC §11 takeover). */
+    public void continueGradual(long routed) {
+        gradualRouted.set(routed);
+    }
+
     public ClusterMetrics metrics() {
         return metrics;
     }

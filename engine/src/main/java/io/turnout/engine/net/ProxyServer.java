@@ -7,7 +7,6 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,20 +31,24 @@ public final class ProxyServer {
         this.context = new ProxyContext(settings, writer, health);
     }
 
-    public synchronized void start() throws IOException {
+    /**
+     * Binds and starts the loops. {@code joinRunning} (a takeover, SPEC §11) binds beside the
+     * Turnout that serves the port now; otherwise a port anyone listens on is refused.
+     */
+    public synchronized void start(boolean joinRunning) throws IOException {
         InetSocketAddress address = new InetSocketAddress(settings.hostname(), settings.port());
-        if (settings.port() != 0) {
-            refuseIfTaken(address);
+        if (settings.port() != 0 && !joinRunning) {
+            Listeners.refuseIfTaken(address);
         }
         int threads = settings.effectiveSelectorThreads();
         ServerSocketChannel shared = null;
         for (int i = 0; i < threads; i++) {
             ServerSocketChannel listener = shared;
             if (listener == null) {
-                listener = listen(address);
+                listener = Listeners.open(address, 4096);
                 listeners.add(listener);
                 address = (InetSocketAddress) listener.getLocalAddress(); // the port 0 chose, for the others
-                if (!REUSE_PORT) {
+                if (!Listeners.SHAREABLE) {
                     shared = listener;
                 }
             }
@@ -53,44 +56,6 @@ public final class ProxyServer {
             loops.add(loop);
             loop.start();
             loop.listen(listener);
-        }
-    }
-
-    private static ServerSocketChannel listen(InetSocketAddress address) throws IOException {
-        ServerSocketChannel listener = ServerSocketChannel.open();
-        try {
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            if (REUSE_PORT) {
-                listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-            }
-            listener.configureBlocking(false);
-            listener.bind(address, 4096);
-            return listener;
-        } catch (IOException e) {
-            SelectorLoop.closeQuietly(listener);
-            throw e;
-        }
-    }
-
-    /**
-     * With {@code SO_REUSEPORT} a second process could bind the port beside a running one and
-     * take half of its connections. A listener without it fails with "address in use" where
-     * anyone listens, as a plain start should.
-     */
-    private static void refuseIfTaken(InetSocketAddress address) throws IOException {
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            probe.bind(address, 1);
-        }
-    }
-
-    private static final boolean REUSE_PORT = reusePortSupported();
-
-    private static boolean reusePortSupported() {
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-            return probe.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
-        } catch (IOException e) {
-            return false;
         }
     }
 
