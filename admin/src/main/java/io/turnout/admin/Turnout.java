@@ -1,5 +1,6 @@
 package io.turnout.admin;
 
+import io.turnout.admin.takeover.TakeoverFailure;
 import io.turnout.admin.config.CommandLine;
 import io.turnout.admin.config.ConfigLoader;
 import io.turnout.admin.config.InvalidConfigException;
@@ -12,7 +13,7 @@ import org.tinylog.Logger;
 import java.io.PrintStream;
 
 /**
- * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-h] [demo]}.
+ * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h] [demo]}.
  *
  * <p>Order: arguments, then logging (tinylog must be configured before anything logs), then the
  * config, then the process. A user error at any step prints one line on stderr and exits 1,
@@ -73,9 +74,12 @@ public final class Turnout {
         TurnoutProcess p = new TurnoutProcess(config);
         process = p;
         try {
-            p.start();
+            p.start(cl.takeover());
         } catch (InvalidConfigException | StateFileException e) {
             err.println(e.getMessage());
+            return 1;
+        } catch (TakeoverFailure e) {
+            err.println("turnout: cannot take over: " + e.getMessage());
             return 1;
         } catch (TurnoutProcess.ListenFailure e) {
             if (demo != null) {

@@ -1,5 +1,10 @@
 package io.turnout.admin;
 
+import io.turnout.admin.takeover.Handover;
+import io.turnout.admin.takeover.HandoverState;
+import io.turnout.admin.takeover.TakeoverClient;
+import io.turnout.admin.takeover.TakeoverFailure;
+import io.turnout.engine.route.Cluster;
 import io.turnout.admin.api.AdminApi;
 import io.turnout.admin.api.AdminServer;
 import io.turnout.admin.api.AdminSettings;
@@ -18,6 +23,8 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.List;
@@ -78,6 +85,9 @@ public final class TurnoutProcess {
 
     private final TurnoutConfig config;
     private final Map<String, String> environment;
+    /** How long a takeover waits for the running Turnout to answer. */
+    private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(10);
+
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch stoppedLatch = new CountDownLatch(1);
     private volatile SnapshotWriter writer;
@@ -85,6 +95,9 @@ public final class TurnoutProcess {
     private volatile ClusterCatalog catalog;
     private volatile ProxyEngine engine;
     private volatile AdminServer admin;
+    private volatile StateFile stateFile;
+    /** This process handed over to a new one (SPEC §11): what it served is the new one's now. */
+    private volatile boolean handedOver;
 
     public TurnoutProcess(TurnoutConfig config) {
         this(config, System.getenv());
@@ -105,10 +118,50 @@ public final class TurnoutProcess {
      * @throws ListenFailure          when the proxy or the admin API cannot listen
      */
     public void start() throws IOException {
+        start(false);
+    }
+
+    /**
+     * Brings everything up; with {@code takeOver}, from the state of the Turnout serving the same
+     * ports now, which goes once this one accepts (SPEC §11). If this one fails first, the running
+     * one goes on serving.
+     *
+     * @throws io.turnout.admin.takeover.TakeoverFailure when the running Turnout cannot be taken over
+     */
+    public void start(boolean takeOver) throws IOException {
+        TakeoverClient takeover = takeOver ? TakeoverClient.connect(adminHostToReach(), config.configService().port(),
+                config.configService().token(), TAKEOVER_TIMEOUT) : null;
+        try {
+            HandoverState handed = takeover != null ? takeover.begin(Handover.DEFAULT_HOLD) : null;
+            startServing(handed);
+            if (takeover != null) {
+                warnUnlessAcceptQueuesMigrate();
+                takeover.commit();
+                Logger.info("Took over from the Turnout on {}:{}", adminHostToReach(), config.configService().port());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (takeover != null) {
+                takeover.abort();
+            }
+            throw e;
+        } finally {
+            if (takeover != null) {
+                takeover.close();
+            }
+        }
+    }
+
+    private void startServing(HandoverState handed) throws IOException {
+        if (handed != null && handed.proxyPort() != config.proxy().port()) {
+            throw new TakeoverFailure(config.source() + ": proxy.port is " + config.proxy().port()
+                    + " but the running Turnout serves port " + handed.proxyPort() + "; take over with the same ports");
+        }
+        // The new process keeps writing the state file the running one wrote, unless told another.
+        Path statePath = config.stateFile() != null || handed == null ? config.stateFile() : handed.stateFile();
         // SPEC §5: a state file that exists takes precedence over the config's clusters.
-        boolean restoring = config.stateFile() != null && Files.exists(config.stateFile());
-        List<ClusterSpec> specs = StateFile.clustersAtStart(config.stateFile(), config.clusters());
-        String from = restoring ? config.stateFile().toString() : config.source();
+        boolean restoring = handed == null && statePath != null && Files.exists(statePath);
+        List<ClusterSpec> specs = handed != null ? handed.clusters() : StateFile.clustersAtStart(statePath, config.clusters());
+        String from = handed != null ? "the running Turnout's hand-over" : restoring ? statePath.toString() : config.source();
 
         writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
         ClusterCatalog c = new ClusterCatalog(writer, provisioner(specs, from));
@@ -116,31 +169,81 @@ public final class TurnoutProcess {
         for (ClusterSpec spec : specs) {
             addAtStart(c, spec, from);
         }
+        if (handed != null) {
+            for (Cluster cluster : writer.snapshot().clusters()) {
+                Long routed = handed.gradualRouted().get(cluster.uuid());
+                if (routed != null) {
+                    cluster.state().continueGradual(routed);
+                }
+            }
+        }
         Logger.info("Loaded {} cluster(s) from {}", writer.snapshot().size(), from);
-        if (config.stateFile() != null) {
+        if (statePath != null) {
             // After the clusters at start: a crash during start leaves the previous file whole.
-            StateFile.attach(config.stateFile(), c);
+            stateFile = StateFile.attach(statePath, c);
         }
 
         ProxyEngine e = new ProxyEngine(config.proxy(), writer);
         try {
-            e.start();
+            if (handed != null) {
+                e.startBesideRunning();
+            } else {
+                e.start();
+            }
         } catch (BindException b) {
             throw new ListenFailure("proxy.port", "the proxy", config.proxy().hostname(), config.proxy().port(), b);
         }
         engine = e; // only a started engine is drained in stop()
         Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
 
+        Handover handover = new Handover(c, e::port, statePath, this::handOverAndExit);
         AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
-                new AdminApi(c, e::metricsText, e.events()));
+                new AdminApi(c, e::metricsText, e.events(), handover));
         try {
-            a.start();
+            a.start(handed != null);
         } catch (IOException io) {
             throw new ListenFailure("configService.port", "the admin API", config.configService().hostname(),
                     config.configService().port(), io.getCause() != null ? io.getCause() : io);
         }
         admin = a;
         warnIfOpen(a.address());
+    }
+
+    /** The admin API of this config, as a client reaches it: a wildcard address is reached on loopback. */
+    private String adminHostToReach() {
+        String host = config.configService().hostname();
+        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    }
+
+    /**
+     * SPEC §11: closing the running one's listeners resets the connections still in their accept
+     * queues, unless the kernel moves them to this process's listeners (Linux 5.14+).
+     */
+    private static void warnUnlessAcceptQueuesMigrate() {
+        Path sysctl = Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
+        try {
+            if (!Files.readString(sysctl).trim().equals("1")) {
+                Logger.warn("net.ipv4.tcp_migrate_req is 0: connections waiting in the old Turnout's accept queue"
+                        + " may be reset when it closes its listeners; set it to 1 (sysctl -w net.ipv4.tcp_migrate_req=1)");
+            }
+        } catch (IOException e) {
+            Logger.warn("This kernel cannot move waiting connections between listeners ({} is missing, Linux 5.14+):"
+                    + " a few connections may be reset when the old Turnout closes its listeners", sysctl);
+        }
+    }
+
+    /**
+     * The new Turnout accepts (SPEC §11): stop accepting, drain, leave its containers and its
+     * state file to it, exit 0. On the admin thread: the exit starts after this event, so the
+     * answer to the commit is written first.
+     */
+    private void handOverAndExit() {
+        handedOver = true;
+        StateFile file = stateFile;
+        if (file != null) {
+            writer.removeListener(file);
+        }
+        admin.execute(() -> new Thread(() -> GracefulExit.exit(0), "turnout-handover").start());
     }
 
     /** The Docker provisioner; an unusable {@code DOCKER_HOST} matters only once a cluster has containers. */
@@ -203,7 +306,8 @@ public final class TurnoutProcess {
             DockerProvisioner d = docker;
             if (d != null) {
                 ClusterCatalog c = catalog;
-                if (c != null && config.dockerHost() != null && config.dockerHost().stopContainersOnExit()) {
+                if (c != null && !handedOver && config.dockerHost() != null
+                        && config.dockerHost().stopContainersOnExit()) {
                     List<String> uuids = c.clustersWithContainers();
                     Logger.info("Stopping the containers of {} cluster(s) (stopContainersOnExit)", uuids.size());
                     d.stopAndRemoveClusters(uuids);

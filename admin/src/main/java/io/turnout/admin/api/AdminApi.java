@@ -1,5 +1,7 @@
 package io.turnout.admin.api;
 
+import io.turnout.admin.takeover.Handover;
+import java.time.Duration;
 import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
@@ -35,6 +37,7 @@ public final class AdminApi implements AdminHandler {
     private final Supplier<String> metrics;
     private final EventLog events;
     private final AdminRoutes routes;
+    private final Handover handover;
 
     /**
      * @param metrics Prometheus text for {@code GET /metrics}; called on the admin thread, so cheap
@@ -42,9 +45,15 @@ public final class AdminApi implements AdminHandler {
      *                DELETE is recorded in it here (the engine records rollbacks and ejections)
      */
     public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, EventLog events) {
+        this(catalog, metrics, events, null);
+    }
+
+    /** @param handover this process's side of a takeover (SPEC §11), or null when it cannot be taken over */
+    public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, EventLog events, Handover handover) {
         this.catalog = catalog;
         this.metrics = metrics;
         this.events = events;
+        this.handover = handover;
         this.routes = new AdminRoutes()
                 .add("PUT", CLUSTERS, (r, p) -> putCluster(r))
                 .add("GET", CLUSTERS, (r, p) -> listClusters())
@@ -55,6 +64,40 @@ public final class AdminApi implements AdminHandler {
                 .add("GET", "/metrics", (r, p) -> done(new AdminResponse(200, AdminResponse.PROMETHEUS,
                         this.metrics.get().getBytes(StandardCharsets.UTF_8), Map.of())))
                 .add("GET", "/events", (r, p) -> done(AdminResponse.json(200, eventsJson(this.events.snapshot()))));
+        if (handover != null) {
+            routes.add("POST", "/takeover", (r, p) -> beginHandover(r))
+                    .add("POST", "/takeover/commit", (r, p) -> done(handover.commit() ? AdminResponse.empty(202)
+                            : AdminResponse.error(409, "no hand-over is under way: it lapsed after its hold, or was"
+                            + " aborted; start the takeover again")))
+                    .add("POST", "/takeover/abort", (r, p) -> {
+                        handover.abort();
+                        return done(AdminResponse.empty(202));
+                    });
+        }
+    }
+
+    /** {@code POST /takeover?hold=SECONDS}: freezes admin changes and answers the whole state. */
+    private CompletableFuture<AdminResponse> beginHandover(AdminRequest request) {
+        Duration hold = Handover.DEFAULT_HOLD;
+        String query = request.query();
+        if (query != null) {
+            if (!query.matches("hold=[1-9][0-9]{0,3}")) {
+                return done(AdminResponse.error(400, "query: expected hold=SECONDS (1 to 9999), got "
+                        + Ascii.printable(query)));
+            }
+            hold = Duration.ofSeconds(Integer.parseInt(query.substring(5)));
+        }
+        try {
+            return done(AdminResponse.json(200, handover.begin(hold)));
+        } catch (IllegalStateException e) {
+            return done(AdminResponse.error(409, e.getMessage()));
+        }
+    }
+
+    /** SPEC §11: while handing over, a change would miss the state already sent; the client retries. */
+    private CompletableFuture<AdminResponse> frozenRefusal() {
+        return done(AdminResponse.error(503, "handing over to a new Turnout; retry in a second")
+                .withHeader("Retry-After", "1"));
     }
 
     /** No metrics, and an event log of its own. */
@@ -69,6 +112,9 @@ public final class AdminApi implements AdminHandler {
 
     /** 202 with the uuid as text/plain once the cluster is routed; 400 naming the field; 409; 502. */
     private CompletableFuture<AdminResponse> putCluster(AdminRequest request) {
+        if (handover != null && handover.frozen()) {
+            return frozenRefusal();
+        }
         ClusterSpec spec;
         try {
             spec = ClusterJson.parseBody(request.body());
@@ -95,6 +141,9 @@ public final class AdminApi implements AdminHandler {
 
     /** 202 with no body once routing no longer sees the cluster; 404. */
     private CompletableFuture<AdminResponse> deleteCluster(String uuid) {
+        if (handover != null && handover.frozen()) {
+            return frozenRefusal();
+        }
         return catalog.remove(uuid).thenApply(removed -> {
             events.record(Event.Type.DELETE, removed.uuid(), removed.version(), null,
                     "removed by DELETE " + CLUSTERS + "/" + removed.uuid());

@@ -211,7 +211,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Runs {@code command} on the loop thread. Safe from any thread. */
-    void execute(Runnable command) {
+    /**
+     * Runs {@code command} on the admin loop, after the event it is in, if called from there: an
+     * answer being written now is out before it runs. Safe from any thread.
+     */
+    public void execute(Runnable command) {
         commands.offer(command);
         if (Thread.currentThread() != thread && wakeupPending.compareAndSet(false, true)) {
             selector.wakeup();

@@ -16,8 +16,9 @@ import java.util.List;
  * @param logLevel   the level given with {@code -logLevel}, or {@code null} when not given
  * @param help       {@code -h}: print the usage and exit 0
  * @param demo       the {@code demo} argument
+ * @param takeover   {@code -takeover}: take over from the Turnout serving the same ports (SPEC §11)
  */
-public record CommandLine(Path configFile, LogLevel logLevel, boolean help, boolean demo) {
+public record CommandLine(Path configFile, LogLevel logLevel, boolean help, boolean demo, boolean takeover) {
     /** A mistake on the command line; the message is one line. */
     public static final class UsageException extends RuntimeException {
         public UsageException(String message) {
@@ -41,6 +42,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         LogLevel logLevel = null;
         boolean help = false;
         boolean demo = false;
+        boolean takeover = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -63,6 +65,12 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                         throw usage("-" + name + " takes no value");
                     }
                     help = true;
+                }
+                case "takeover" -> {
+                    if (inline != null) {
+                        throw usage("-takeover takes no value");
+                    }
+                    takeover = true;
                 }
                 case "configFile", "logLevel" -> {
                     String value = inline;
@@ -97,8 +105,11 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         if (demo && configFile != null) {
             throw usage("demo runs without a config file; drop -configFile or drop demo");
         }
+        if (demo && takeover) {
+            throw usage("the demo cannot take over; drop -takeover or drop demo");
+        }
         return new CommandLine(Path.of(configFile == null ? ConfigLoader.DEFAULT_PATH : configFile), logLevel, help,
-                demo);
+                demo, takeover);
     }
 
     private static String example(String name) {
@@ -106,7 +117,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
     }
 
     private static String suggestion(String name) {
-        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help"));
+        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help", "takeover"));
         return best == null ? "" : " (did you mean -" + best + "?)";
     }
 
@@ -118,7 +129,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
     public static String usage() {
         return """
                 Usage of turnout:
-                  scripts/turnout [-configFile=./config.json] [-logLevel=WARN] [-h]
+                  scripts/turnout [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h]
                   scripts/turnout demo
 
                   -configFile="./config.json": Set the location of the configuration file
@@ -148,6 +159,10 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
 
                   -logLevel="WARN": Set the log level as "CRITICAL", "ERROR", "WARNING",
                     "NOTICE", "INFO" or "DEBUG" (case does not matter; "WARN" means "WARNING")
+
+                  -takeover: Take over from the Turnout serving the same ports (for example to
+                    run a new jar): it hands over its clusters, this one starts accepting, and
+                    the old one drains and exits. No connection is refused on the way.
 
                   -h: Displays this message (also -help)
 

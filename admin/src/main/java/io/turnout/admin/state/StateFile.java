@@ -131,6 +131,14 @@ public final class StateFile implements SnapshotWriter.Listener {
     }
 
     String render(ClusterSnapshot snapshot) {
+        return JSON.toJSONString(toJson(snapshot, containersOf), JSONWriter.Feature.PrettyFormat) + "\n";
+    }
+
+    /**
+     * The state of {@code snapshot} as the file holds it, {@code {"turnoutState": 1, "clusters":
+     * [...]}}: what a takeover hands to the next process too (SPEC §11).
+     */
+    public static JSONObject toJson(ClusterSnapshot snapshot, Function<String, List<ContainerSpec>> containersOf) {
         List<Cluster> oldestFirst = new ArrayList<>(snapshot.clusters());
         oldestFirst.sort(Comparator.comparingLong(Cluster::sequence));
         JSONArray clusters = new JSONArray(oldestFirst.size());
@@ -141,7 +149,7 @@ public final class StateFile implements SnapshotWriter.Listener {
         JSONObject root = new JSONObject();
         root.put(FORMAT_KEY, FORMAT);
         root.put("clusters", clusters);
-        return JSON.toJSONString(root, JSONWriter.Feature.PrettyFormat) + "\n";
+        return root;
     }
 
     private static boolean sameClusters(ClusterSnapshot before, ClusterSnapshot after) {
@@ -185,38 +193,47 @@ public final class StateFile implements SnapshotWriter.Listener {
         } catch (InvalidConfigException e) {
             throw corrupt(file, e.getMessage());
         }
+        return fromJson(root, detail -> corrupt(file, detail));
+    }
+
+    /**
+     * The clusters of a state in the file's shape, oldest first, each with its uuid.
+     *
+     * @param corrupt makes the one-line error for what is wrong with it
+     */
+    public static List<ClusterSpec> fromJson(Object root, Function<String, StateFileException> corrupt) {
         if (!(root instanceof JSONObject top)) {
-            throw corrupt(file, "expected an object {\"" + FORMAT_KEY + "\": 1, \"clusters\": [...]}");
+            throw corrupt.apply("expected an object {\"" + FORMAT_KEY + "\": 1, \"clusters\": [...]}");
         }
         for (String key : top.keySet()) {
             if (!key.equals(FORMAT_KEY) && !key.equals("clusters")) {
-                throw corrupt(file, "unknown key " + key);
+                throw corrupt.apply("unknown key " + key);
             }
         }
         if (!(top.get(FORMAT_KEY) instanceof Integer format) || format != FORMAT) {
-            throw corrupt(file, FORMAT_KEY + " must be " + FORMAT + ", was " + top.get(FORMAT_KEY));
+            throw corrupt.apply(FORMAT_KEY + " must be " + FORMAT + ", was " + top.get(FORMAT_KEY));
         }
         if (!(top.get("clusters") instanceof JSONArray array)) {
-            throw corrupt(file, "clusters must be an array");
+            throw corrupt.apply("clusters must be an array");
         }
         List<ClusterSpec> specs = new ArrayList<>(array.size());
         Set<String> uuids = new HashSet<>();
         for (int i = 0; i < array.size(); i++) {
             String at = "clusters[" + i + "]";
             if (!(array.get(i) instanceof JSONObject wrapper) || wrapper.size() != 1 || !wrapper.containsKey("cluster")) {
-                throw corrupt(file, at + " must be {\"cluster\": {...}}");
+                throw corrupt.apply(at + " must be {\"cluster\": {...}}");
             }
             ClusterSpec spec;
             try {
                 spec = ClusterJson.parseStored(wrapper.get("cluster"), at + ".cluster");
             } catch (InvalidConfigException e) {
-                throw corrupt(file, e.getMessage());
+                throw corrupt.apply(e.getMessage());
             }
             if (spec.uuid() == null) {
-                throw corrupt(file, at + ".cluster.uuid is missing");
+                throw corrupt.apply(at + ".cluster.uuid is missing");
             }
             if (!uuids.add(spec.uuid().toLowerCase(Locale.ROOT))) {
-                throw corrupt(file, at + ".cluster.uuid " + spec.uuid() + " appears twice");
+                throw corrupt.apply(at + ".cluster.uuid " + spec.uuid() + " appears twice");
             }
             specs.add(spec);
         }

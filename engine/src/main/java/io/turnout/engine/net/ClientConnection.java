@@ -23,6 +23,12 @@ final class ClientConnection extends Timed implements IoHandler {
     private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /**
+     * While draining, an idle keep-alive connection closes after this long without a request. At
+     * once would race a request already on its way, which the client would see as a reset; this
+     * way it gets its answer, with {@code Connection: close} (SPEC §11).
+     */
+    private static final long DRAIN_IDLE_GRACE_NANOS = 1_000_000_000L;
     /** Client input, request head out, upstream input, response head out. */
     private static final int BUFFERS_PER_EXCHANGE = 4;
 
@@ -267,16 +273,14 @@ final class ClientConnection extends Timed implements IoHandler {
         if (in.isHeld() && !in.bytes().hasRemaining()) {
             in.release();
         }
-        if (loop.isDraining() && !in.isHeld()) {
-            close();
-            return;
-        }
-        deadlineIn(idleTimeoutNanos);
+        deadlineIn(loop.isDraining() ? Math.min(idleTimeoutNanos, DRAIN_IDLE_GRACE_NANOS) : idleTimeoutNanos);
     }
 
+    /** The proxy drains: an idle connection gets a last moment for a request already on its way. */
     void onDrain() {
-        if (phase == Phase.READ_HEAD && !(in.isHeld() && in.bytes().hasRemaining())) {
-            close();
+        boolean idle = phase == Phase.READ_HEAD && !(in.isHeld() && in.bytes().hasRemaining());
+        if (idle && deadline - System.nanoTime() > DRAIN_IDLE_GRACE_NANOS) {
+            deadlineIn(DRAIN_IDLE_GRACE_NANOS);
         }
     }
 

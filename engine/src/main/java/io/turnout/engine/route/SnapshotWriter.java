@@ -68,6 +68,10 @@ public final class SnapshotWriter implements AutoCloseable {
         listeners.add(listener);
     }
 
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
     /**
      * Queues a mutation. The future completes with the published snapshot, or exceptionally with
      * {@link MutationRejected} or whatever the mutation threw.
