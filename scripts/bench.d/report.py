@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Writes the Markdown block of docs/BENCHMARKS.md from the results scripts/bench collected.
 
-Usage: report.py RESULTS.tsv MEMORY.tsv   (the run's settings and facts come from R_* environment variables)
+Usage: report.py RESULTS.tsv MEMORY.tsv [STRACE.tsv]   (the run's settings and facts come from R_* environment variables)
 RESULTS.tsv rows: case, target, run, req/s, p50 µs, p99 µs, errors, CPU µs per request (of the
 process serving the target, its children included: the origin for "direct").
 MEMORY.tsv rows: target, VmRSS KiB after warm-up, with the connections silent, after one request on
 each; connections held silent, held after the requests; requests answered.
+STRACE.tsv rows: target, syscall, calls per request (keep-alive small under strace -c -f).
 Only the cases that ran are reported. A "turnout-baseline" target (and "MODE-baseline") is a second
 Turnout jar measured in the same run; its rows stand beside Turnout's, and a table gives new ÷ baseline.
 """
@@ -203,6 +204,25 @@ def main():
         w("")
 
     # SPEC §8's targets, as ratios from this run.
+    strace = defaultdict(dict)
+    if len(sys.argv) > 3 and os.path.getsize(sys.argv[3]):
+        for line in open(sys.argv[3]):
+            target, name, per = line.rstrip("\n").split("\t")
+            strace[target][name] = float(per)
+    if strace:
+        w("Syscalls per request, keep-alive small (`BENCH_STRACE=1`: one more 3 s run under `strace -c -f`, "
+          "which slows the target; each request still makes the same calls). Every call counted over the run, "
+          "divided by the requests wrk counted, so calls of other threads (the JIT, GC) count too.")
+        w("")
+        names = sorted({n for t in strace.values() for n in t}, key=lambda n: -max(t.get(n, 0) for t in strace.values()))
+        shown = [n for n in names if max(t.get(n, 0) for t in strace.values()) >= 0.01]
+        w("| syscall | " + " | ".join(strace) + " |")
+        w("|---|" + "---:|" * len(strace))
+        for name in shown:
+            w(f"| `{name}` | " + " | ".join(f"{strace[t].get(name, 0):.2f}" for t in strace) + " |")
+        w("| **total** | " + " | ".join(f"**{sum(v.values()):.2f}**" for v in strace.values()) + " |")
+        w("")
+
     targets = []
     ka = "keep-alive small"
     if has(ka, "turnout") and has(ka, "nginx"):
