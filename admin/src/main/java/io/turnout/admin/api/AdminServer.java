@@ -1,6 +1,7 @@
 package io.turnout.admin.api;
 
 import io.turnout.admin.catalog.ApiException;
+import io.turnout.engine.http.HttpDate;
 import io.turnout.engine.route.SnapshotWriter.MutationRejected;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.tinylog.Logger;
@@ -15,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -45,6 +47,9 @@ public final class AdminServer implements AutoCloseable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final Set<AdminConnection> connections = new HashSet<>();
     private final long tickMillis;
+    private final Clock clock;
+    /** Formats the {@code Date} header; only the loop thread uses it. */
+    private final HttpDate date = new HttpDate();
 
     private Selector selector;
     private ServerSocketChannel listener;
@@ -53,6 +58,12 @@ public final class AdminServer implements AutoCloseable {
     private volatile InetSocketAddress boundAddress;
 
     public AdminServer(AdminSettings settings, AdminHandler handler) {
+        this(settings, handler, Clock.systemUTC());
+    }
+
+    /** @param clock the time the {@code Date} header gives; tests fix it */
+    AdminServer(AdminSettings settings, AdminHandler handler, Clock clock) {
+        this.clock = clock;
         this.settings = settings;
         this.handler = handler;
         this.tokenDigest = settings.requiresToken() ? sha256(settings.token()) : null;
@@ -101,6 +112,11 @@ public final class AdminServer implements AutoCloseable {
 
     AdminHandler handler() {
         return handler;
+    }
+
+    /** Now as IMF-fixdate ({@code Tue, 01 Dec 2026 21:46:02 GMT}, RFC 9110 §5.6.7). Loop thread only. */
+    String date() {
+        return new String(date.format(clock.instant().getEpochSecond()), StandardCharsets.US_ASCII);
     }
 
     // ---- the loop -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import io.turnout.engine.http.RequestHead;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -26,6 +27,16 @@ public final class Router {
     private static final byte[] HEX = ascii("0123456789abcdef");
 
     private final HttpDate expires = new HttpDate();
+    private final Clock clock;
+
+    public Router() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock the time SESSION's {@code Expires} counts from; tests fix it */
+    public Router(Clock clock) {
+        this.clock = clock;
+    }
 
     /** Routes {@code request} over {@code snapshot}; returns false when there are no clusters. */
     public boolean route(ClusterSnapshot snapshot, RequestHead request, RouteDecision out) {
@@ -121,7 +132,7 @@ public final class Router {
             n = put(scratch, n, MAX_AGE);
             n = putLong(scratch, n, timeout);
             n = put(scratch, n, EXPIRES);
-            n = put(scratch, n, expires.format(System.currentTimeMillis() / 1000 + timeout));
+            n = put(scratch, n, expires.format(clock.millis() / 1000 + timeout));
         }
         n = put(scratch, n, CRLF);
         if (decision.transitionLength > 0) {

@@ -1,0 +1,52 @@
+package io.turnout.engine.route;
+
+import io.turnout.engine.http.ParseResult;
+import io.turnout.engine.http.RequestHead;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link Router} on its own: route decisions and Set-Cookie lines over hand-built snapshots, at fixed times. */
+class RouterTest {
+    private static final Instant FIRST_OF_DECEMBER = Instant.parse("2026-12-01T21:46:02Z");
+
+    private final RequestHead request = new RequestHead();
+    private final RouteDecision decision = new RouteDecision();
+    private final byte[] scratch = new byte[Router.cookieScratchSize()];
+
+    private static Cluster.Builder cluster(String uuid, String version, TransitionMode mode) {
+        return Cluster.builder(uuid, version).mode(mode).servers(List.of(new Server("127.0.0.1", 1034)));
+    }
+
+    private RequestHead parse(String cookie) {
+        String text = "GET / HTTP/1.1\r\nHost: shop\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n";
+        ByteBuffer head = ByteBuffer.allocateDirect(text.length());
+        head.put(text.getBytes(StandardCharsets.US_ASCII)).flip();
+        assertEquals(ParseResult.OK, request.parse(head, request.findEnd(head)));
+        return request;
+    }
+
+    private String cookies(Router router, Cluster served) {
+        int n = router.writeCookies(decision, served, scratch);
+        return new String(scratch, 0, n, StandardCharsets.US_ASCII);
+    }
+
+    /** RFC 6265 §5.1.1 reads any day; RFC 9110 §5.6.7 (IMF-fixdate, which we send) has two digits. */
+    @Test
+    void sessionExpiresOnTheFirstOfAMonthHasATwoDigitDay() {
+        Router router = new Router(Clock.fixed(FIRST_OF_DECEMBER.minusSeconds(60), ZoneOffset.UTC));
+        ClusterSnapshot snapshot = ClusterSnapshot.EMPTY.with(cluster("old", "1.0", TransitionMode.INSTANT).build())
+                .with(cluster("new", "2.0", TransitionMode.SESSION).sessionTimeoutSeconds(60).build());
+        assertTrue(router.route(snapshot, parse(null), decision));
+        assertEquals("Set-Cookie: dynsoftup=new; Path=/; Max-Age=60; Expires=Tue, 01 Dec 2026 21:46:02 GMT\r\n",
+                cookies(router, decision.primary()));
+    }
+}
