@@ -56,7 +56,6 @@ public class RouteBenchmark {
     private final ServerCursor cursor = new ServerCursor();
     private final byte[] scratch = new byte[Router.cookieScratchSize()];
     private ClusterSnapshot snapshot;
-    private int roundRobin;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -88,7 +87,7 @@ public class RouteBenchmark {
         if (!router.route(snapshot, request, decision)) {
             return -1;
         }
-        cursor.begin(decision.primary(), decision.fallback(), roundRobin++);
+        cursor.begin(decision.primary(), decision.fallback(), decision.primary().state().nextRoundRobin());
         bh.consume(cursor.next());
         return router.writeCookies(decision, cursor.currentCluster(), scratch);
     }

@@ -3,6 +3,7 @@ package io.turnout.engine.counters;
 import io.turnout.engine.counters.OutcomeWindow;
 import io.turnout.engine.counters.ClusterMetrics;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,6 +16,11 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ClusterState {
     /** Requests routed while this cluster was the newest in GRADUAL mode (SPEC §2 counter). */
     private final AtomicLong gradualRouted = new AtomicLong();
+    /**
+     * One round-robin position for the whole cluster, not one per selector thread: with a counter
+     * per thread, two threads each cycling on their own interleave into an uneven order.
+     */
+    private final AtomicInteger roundRobin = new AtomicInteger();
     private final LongAdder divergences = new LongAdder();
     private final ClusterMetrics metrics = new ClusterMetrics();
     private final AtomicReference<OutcomeWindow> outcomes = new AtomicReference<>();
@@ -33,6 +39,11 @@ public final class ClusterState {
     /** The GRADUAL transition counter, 0..100. */
     public double transitionCounter(double percentagePerRequest) {
         return Math.min(100.0, gradualRouted.get() * percentagePerRequest);
+    }
+
+    /** Where the next request starts its round over the servers (SPEC §2). */
+    public int nextRoundRobin() {
+        return roundRobin.getAndIncrement();
     }
 
     public ClusterMetrics metrics() {

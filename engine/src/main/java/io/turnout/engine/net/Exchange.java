@@ -121,7 +121,7 @@ final class Exchange implements UpstreamOwner {
                 parsed.bodyLength(), parsed.isChunked())) {
             fallback = null; // if L fails, P's answer is already on its way
         }
-        cursor.begin(route.primary(), fallback, loop.nextRoundRobin());
+        cursor.begin(route.primary(), fallback, route.primary().state().nextRoundRobin());
         connectNext();
     }
 
