@@ -3,6 +3,7 @@ package io.turnout.admin;
 import io.turnout.admin.config.CommandLine;
 import io.turnout.admin.config.ConfigLoader;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.Logging;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.demo.DemoBackends;
@@ -87,7 +88,7 @@ public final class Turnout {
             }
             return 1;
         } catch (Exception e) {
-            Logger.error(e, "Turnout failed to start");
+            LevelTags.critical(e, "Turnout failed to start");
             err.println("turnout: failed to start; see the error logged above");
             return 1;
         }

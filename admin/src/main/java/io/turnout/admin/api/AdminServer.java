@@ -1,6 +1,7 @@
 package io.turnout.admin.api;
 
 import io.turnout.admin.catalog.ApiException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.engine.http.HttpDate;
 import io.turnout.engine.route.SnapshotWriter.MutationRejected;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
@@ -141,7 +142,7 @@ public final class AdminServer implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            Logger.error(t, "Admin API loop stopped");
+            LevelTags.critical(t, "Admin API loop stopped; the proxy goes on routing, but admin changes are impossible until a restart");
         } finally {
             for (AdminConnection c : new ArrayList<>(connections)) {
                 c.close();
