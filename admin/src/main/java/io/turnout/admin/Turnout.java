@@ -8,7 +8,6 @@ import io.turnout.admin.config.Logging;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.demo.DemoBackends;
 import io.turnout.admin.state.StateFileException;
-import org.tinylog.Logger;
 
 import java.io.PrintStream;
 
@@ -69,7 +68,8 @@ public final class Turnout {
             err.println(e.getMessage());
             return 1;
         }
-        Logger.info("Starting with config from {}: {}", config.source(), config.describe());
+        // The thesis's start-up line (§6.2): the file, then what it was read as.
+        LevelTags.notice("Parsed config file: {} as: {}", config.source(), config.describe());
 
         TurnoutProcess p = new TurnoutProcess(config);
         process = p;

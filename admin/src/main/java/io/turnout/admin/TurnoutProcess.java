@@ -8,6 +8,7 @@ import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.docker.DockerProvisioner;
 import io.turnout.admin.state.StateFile;
@@ -116,7 +117,7 @@ public final class TurnoutProcess {
         for (ClusterSpec spec : specs) {
             addAtStart(c, spec, from);
         }
-        Logger.info("Loaded {} cluster(s) from {}", writer.snapshot().size(), from);
+        LevelTags.notice("Loaded {} cluster(s) from {}", writer.snapshot().size(), from);
         if (config.stateFile() != null) {
             // After the clusters at start: a crash during start leaves the previous file whole.
             StateFile.attach(config.stateFile(), c);
@@ -129,7 +130,7 @@ public final class TurnoutProcess {
             throw new ListenFailure("proxy.port", "the proxy", config.proxy().hostname(), config.proxy().port(), b);
         }
         engine = e; // only a started engine is drained in stop()
-        Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
+        LevelTags.notice("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
 
         AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
                 new AdminApi(c, e::metricsText, e.events()));

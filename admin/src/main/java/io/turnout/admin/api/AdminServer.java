@@ -98,7 +98,7 @@ public final class AdminServer implements AutoCloseable {
         thread = new Thread(this::run, "turnout-admin");
         thread.setDaemon(true);
         thread.start();
-        Logger.info("Admin API listening on {}:{}", boundAddress.getHostString(), boundAddress.getPort());
+        LevelTags.notice("Admin API listening on {}:{}", boundAddress.getHostString(), boundAddress.getPort());
     }
 
     /** The bound port; useful when the settings asked for port 0. */

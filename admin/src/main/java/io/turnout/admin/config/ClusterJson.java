@@ -422,6 +422,13 @@ public final class ClusterJson {
         return wrapper;
     }
 
+    /** A spec as a {@code PUT /configuration/cluster} body, {@code {"cluster": {...}}}, on one line; for the log. */
+    public static String toBodyJson(ClusterSpec spec) {
+        JSONObject body = new JSONObject();
+        body.put("cluster", toJsonObject(spec));
+        return JSON.toJSONString(body);
+    }
+
     /**
      * A spec as JSON that {@link #parseCluster} reads back unchanged (uuid included when set);
      * for the state file and for logging the config.

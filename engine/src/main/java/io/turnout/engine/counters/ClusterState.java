@@ -21,6 +21,8 @@ public final class ClusterState {
      * per thread, two threads each cycling on their own interleave into an uneven order.
      */
     private final AtomicInteger roundRobin = new AtomicInteger();
+    /** Responses logged at INFO; numbered per version, from 0, as the thesis's prototype did. */
+    private final AtomicLong responsesLogged = new AtomicLong();
     private final LongAdder divergences = new LongAdder();
     private final ClusterMetrics metrics = new ClusterMetrics();
     private final AtomicReference<OutcomeWindow> outcomes = new AtomicReference<>();
@@ -44,6 +46,11 @@ public final class ClusterState {
     /** Where the next request starts its round over the servers (SPEC §2). */
     public int nextRoundRobin() {
         return roundRobin.getAndIncrement();
+    }
+
+    /** The number of the next {@code Serving response N} line of this version; only called at INFO. */
+    public long nextResponseNumber() {
+        return responsesLogged.getAndIncrement();
     }
 
     public ClusterMetrics metrics() {

@@ -347,7 +347,7 @@ final class Exchange implements UpstreamOwner {
             failed(unrelayable, upstream.server, 0, null);
             return false;
         }
-        context.logResponse(upstream.server, servingCluster, route.newest());
+        context.logResponse(upstream.server, servingCluster, route);
         CRC32C digest = concurrent.primaryAnswers(head);
         if (digest != null) {
             response.digestBodyInto(digest);

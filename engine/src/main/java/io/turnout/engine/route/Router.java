@@ -88,6 +88,7 @@ public final class Router {
         }
         out.set(newest, target, target == newest ? previous : newest);
         out.transitionLength = RouteDecision.UUID_LENGTH;
+        out.transitionCounter = counter;
     }
 
     /** The live cluster the client's {@code dynsoftup} cookie names, or null. */

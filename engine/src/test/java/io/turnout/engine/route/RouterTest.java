@@ -30,6 +30,7 @@ class RouterTest {
         String text = "GET / HTTP/1.1\r\nHost: shop\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n";
         ByteBuffer head = ByteBuffer.allocateDirect(text.length());
         head.put(text.getBytes(StandardCharsets.US_ASCII)).flip();
+        request.reset();
         assertEquals(ParseResult.OK, request.parse(head, request.findEnd(head)));
         return request;
     }
@@ -37,6 +38,29 @@ class RouterTest {
     private String cookies(Router router, Cluster served) {
         int n = router.writeCookies(decision, served, scratch);
         return new String(scratch, 0, n, StandardCharsets.US_ASCII);
+    }
+
+    /** The thesis's §6.2 lines: SESSION names its timeout and uuid, GRADUAL the counter this request was routed by. */
+    @Test
+    void servingLinesCarryTheFieldsOfTheServingVersionsMode() {
+        Router router = new Router();
+        Cluster old = cluster("old", "3.9.1", TransitionMode.INSTANT).build();
+        ClusterSnapshot session = ClusterSnapshot.EMPTY.with(old)
+                .with(cluster("5fba791f", "3.9.2", TransitionMode.SESSION).sessionTimeoutSeconds(60).build());
+        assertTrue(router.route(session, parse(null), decision));
+        assertEquals(" session timeout [60] uuid [5fba791f]", decision.thesisModeFields(decision.primary()));
+        assertEquals("", decision.thesisModeFields(session.byUuid("old")), "3.9.1 serves in its own mode, INSTANT");
+
+        ClusterSnapshot gradual = ClusterSnapshot.EMPTY.with(old)
+                .with(cluster("be709f8f", "3.9.2", TransitionMode.GRADUAL).percentagePerRequest(1).build());
+        String bucket3 = "transition=952c8557-2088-11e4-87e3-600308a8245e";
+        for (int request = 1; request <= 3; request++) {
+            assertTrue(router.route(gradual, parse(bucket3), decision));
+            assertEquals("3.9.1", decision.primary().version(), "counter " + request + " is not above bucket 3");
+        }
+        assertTrue(router.route(gradual, parse(bucket3), decision));
+        assertEquals(" transition counter [4.00] percentage transition per request [1.00]",
+                decision.thesisModeFields(decision.primary()));
     }
 
     /** RFC 6265 §5.1.1 reads any day; RFC 9110 §5.6.7 (IMF-fixdate, which we send) has two digits. */
