@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * The clusters at one moment, highest version first. Immutable: selector threads read it through
- * one volatile reference and the {@link SnapshotWriter} replaces it whole.
+ * one volatile reference and the {@link SnapshotWriter} replaces it whole. A published snapshot
+ * knows its writer, so that work begun on it can ask for the snapshot in force now
+ * ({@link #current()}): a response may follow a rollback that happened while it was on its way.
  */
 public final class ClusterSnapshot {
     /** Highest version first; equal versions by insertion, the newer first (SPEC §1). */
@@ -16,16 +18,29 @@ public final class ClusterSnapshot {
             .comparing(Cluster::version, VersionOrder.INSTANCE.reversed())
             .thenComparing(Comparator.comparingLong(Cluster::sequence).reversed());
 
-    public static final ClusterSnapshot EMPTY = new ClusterSnapshot(new Cluster[0], 0, 0);
+    public static final ClusterSnapshot EMPTY = new ClusterSnapshot(new Cluster[0], 0, 0, null);
 
     private final Cluster[] clusters;
     private final long generation;
     private final long nextSequence;
+    /** The writer that published this snapshot, or whose snapshot it was derived from; null before. */
+    private final SnapshotWriter writer;
 
-    private ClusterSnapshot(Cluster[] clusters, long generation, long nextSequence) {
+    private ClusterSnapshot(Cluster[] clusters, long generation, long nextSequence, SnapshotWriter writer) {
         this.clusters = clusters;
         this.generation = generation;
         this.nextSequence = nextSequence;
+        this.writer = writer;
+    }
+
+    /** The snapshot in force now: its writer's latest, or this one when it was never published. */
+    public ClusterSnapshot current() {
+        return writer == null ? this : writer.snapshot();
+    }
+
+    /** This snapshot as {@code by} publishes it; see {@link #current()}. */
+    ClusterSnapshot publishedBy(SnapshotWriter by) {
+        return writer == by ? this : new ClusterSnapshot(clusters, generation, nextSequence, by);
     }
 
     /** Counts every publication; tests and the state file use it to tell snapshots apart. */
@@ -102,7 +117,7 @@ public final class ClusterSnapshot {
         Cluster[] next = Arrays.copyOf(clusters, clusters.length + 1);
         next[clusters.length] = sequenced;
         Arrays.sort(next, ROUTING_ORDER);
-        return new ClusterSnapshot(next, generation + 1, nextSequence + 1);
+        return new ClusterSnapshot(next, generation + 1, nextSequence + 1, writer);
     }
 
     /** Replaces the cluster with the same uuid (ejection, re-admission); order is unchanged. */
@@ -111,7 +126,7 @@ public final class ClusterSnapshot {
         for (int i = 0; i < next.length; i++) {
             if (next[i].uuid().equals(cluster.uuid())) {
                 next[i] = cluster;
-                return new ClusterSnapshot(next, generation + 1, nextSequence);
+                return new ClusterSnapshot(next, generation + 1, nextSequence, writer);
             }
         }
         return this;
@@ -127,6 +142,6 @@ public final class ClusterSnapshot {
         if (kept.size() == clusters.length) {
             return this;
         }
-        return new ClusterSnapshot(kept.toArray(new Cluster[0]), generation + 1, nextSequence);
+        return new ClusterSnapshot(kept.toArray(new Cluster[0]), generation + 1, nextSequence, writer);
     }
 }

@@ -10,6 +10,8 @@ public final class RouteDecision {
     Cluster primary;
     /** The cluster to fall back to when every server of {@link #primary} failed; may be null. */
     Cluster fallback;
+    /** The snapshot the request was routed over. */
+    ClusterSnapshot snapshot;
     /** The newest cluster at routing time; its mode decided the route. */
     Cluster newest;
     /** CONCURRENT: the previous version, asked in parallel; null otherwise. */

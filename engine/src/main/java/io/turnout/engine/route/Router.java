@@ -45,6 +45,7 @@ public final class Router {
             return false;
         }
         Cluster previous = snapshot.previous();
+        out.snapshot = snapshot;
         switch (newest.mode()) {
             case SESSION -> {
                 Cluster pinned = cookieCluster(snapshot, request);
@@ -120,14 +121,19 @@ public final class Router {
 
     /**
      * Writes the complete {@code Set-Cookie} lines for a response served by {@code served} into
-     * {@code scratch}; returns their length.
+     * {@code scratch}; returns their length. They follow the mode of the newest cluster in force
+     * now, not the one the request was routed by: once L is rolled back (or deleted) while the
+     * request was on its way, its response gets no SESSION expiry and no GRADUAL transition
+     * cookie, as in the thesis's §6.2. A rollback that is still being published when the response
+     * head arrives is not seen; the data path does not wait for the writer.
      */
     public int writeCookies(RouteDecision decision, Cluster served, byte[] scratch) {
         int n = put(scratch, 0, SET_COOKIE_DYNSOFTUP);
         n = put(scratch, n, served.uuidBytes());
         n = put(scratch, n, PATH_ROOT);
-        Cluster newest = decision.newest;
-        if (newest.mode() == TransitionMode.SESSION) {
+        Cluster newest = decision.snapshot.current().newest();
+        TransitionMode inForce = newest == null ? TransitionMode.INSTANT : newest.mode();
+        if (inForce == TransitionMode.SESSION) {
             // Sliding session: every response renews it with the newest version's timeout.
             long timeout = newest.sessionTimeoutSeconds();
             n = put(scratch, n, MAX_AGE);
@@ -136,7 +142,7 @@ public final class Router {
             n = put(scratch, n, expires.format(clock.millis() / 1000 + timeout));
         }
         n = put(scratch, n, CRLF);
-        if (decision.transitionLength > 0) {
+        if (decision.transitionLength > 0 && inForce == TransitionMode.GRADUAL) {
             n = put(scratch, n, SET_COOKIE_TRANSITION);
             System.arraycopy(decision.transition, 0, scratch, n, decision.transitionLength);
             n += decision.transitionLength;

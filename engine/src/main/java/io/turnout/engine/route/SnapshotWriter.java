@@ -53,7 +53,7 @@ public final class SnapshotWriter implements AutoCloseable {
     private volatile boolean running = true;
 
     public SnapshotWriter(ClusterSnapshot initial) {
-        this.current = initial;
+        this.current = initial.publishedBy(this);
         this.thread = new Thread(this::run, "turnout-snapshot-writer");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -104,6 +104,7 @@ public final class SnapshotWriter implements AutoCloseable {
             return;
         }
         if (after != before) {
+            after = after.publishedBy(this);
             current = after;
             for (Listener listener : listeners) {
                 try {

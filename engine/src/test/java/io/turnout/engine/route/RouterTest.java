@@ -63,6 +63,20 @@ class RouterTest {
                 decision.thesisModeFields(decision.primary()));
     }
 
+    /** Routed while 2.0 was SESSION; by the time 1.0's answer arrives, 2.0 is rolled back. */
+    @Test
+    void cookiesFollowTheSnapshotInForceWhenTheResponseArrivesNotTheOneRoutedOver() {
+        Router router = new Router();
+        Cluster old = cluster("old", "1.0", TransitionMode.INSTANT).build();
+        try (SnapshotWriter writer = new SnapshotWriter(ClusterSnapshot.EMPTY.with(old)
+                .with(cluster("new", "2.0", TransitionMode.SESSION).sessionTimeoutSeconds(60).build()))) {
+            assertTrue(router.route(writer.snapshot(), parse(null), decision));
+            assertEquals("new", decision.primary().uuid());
+            writer.submit(s -> s.without("new")).join();
+            assertEquals("Set-Cookie: dynsoftup=old; Path=/\r\n", cookies(router, writer.snapshot().byUuid("old")));
+        }
+    }
+
     /** RFC 6265 §5.1.1 reads any day; RFC 9110 §5.6.7 (IMF-fixdate, which we send) has two digits. */
     @Test
     void sessionExpiresOnTheFirstOfAMonthHasATwoDigitDay() {

@@ -1,5 +1,6 @@
 package io.turnout.engine.route;
 
+import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.testsupport.Reply;
@@ -168,6 +169,48 @@ class RoutingModesTest {
             List<String> cookies = moved.headers("Set-Cookie");
             assertEquals(2, cookies.size());
             assertEquals("transition=" + low + "; Path=/; Max-Age=31536000", cookies.get(1));
+        }
+    }
+
+    /**
+     * The thesis's SESSION run (§6.2.2): once 3.9.2 is stopped and rolled back, "the uuid cookie
+     * in the Set-Cookie header does not have an expiry date". The response after the rollback
+     * follows the mode now in force, not the one the request was routed under.
+     */
+    @Test
+    void theFirstResponseAfterASessionRollbackCarriesNoSessionExpiry() {
+        HttpResponse response = firstResponseAfterRollingBack(TransitionMode.SESSION);
+        assertEquals("version 1.0", response.bodyText());
+        assertEquals(List.of("dynsoftup=" + old.uuid() + "; Path=/"), response.headers("Set-Cookie"));
+    }
+
+    @Test
+    void theFirstResponseAfterAGradualRollbackSetsNoTransitionCookie() {
+        HttpResponse response = firstResponseAfterRollingBack(TransitionMode.GRADUAL);
+        assertEquals("version 1.0", response.bodyText());
+        assertEquals(List.of("dynsoftup=" + old.uuid() + "; Path=/"), response.headers("Set-Cookie"));
+    }
+
+    /**
+     * A newest version in {@code mode} whose only server refuses: the request goes to it, its
+     * server is ejected, the version rolled back, and 1.0 answers. 1.0 answers only once the
+     * rollback is published, as it is in the thesis's runs (there the two race; see Router).
+     */
+    private HttpResponse firstResponseAfterRollingBack(TransitionMode mode) {
+        Cluster.Builder newest = Cluster.builder(UUID.randomUUID().toString(), "2.0").mode(mode)
+                .servers(List.of(new Server("127.0.0.1", TestBackend.refusingPort())));
+        if (mode == TransitionMode.SESSION) {
+            newest.sessionTimeoutSeconds(60);
+        } else {
+            newest.percentagePerRequest(100); // every client moves to 2.0 at once
+        }
+        proxy.addCluster(newest);
+        v1.respondWith(request -> {
+            Await.until("2.0 rolled back", () -> proxy.writer().snapshot().size() == 1);
+            return Reply.ok("version 1.0");
+        });
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            return get(client, null);
         }
     }
 
