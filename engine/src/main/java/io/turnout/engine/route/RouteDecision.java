@@ -49,10 +49,12 @@ public final class RouteDecision {
         return switch (served.mode()) {
             case SESSION -> " session timeout [" + served.sessionTimeoutSeconds() + "] uuid [" + served.uuid() + "]";
             case GRADUAL -> {
-                double counter = served == newest ? transitionCounter : served.state().transitionCounter(
-                        served.percentagePerRequest());
-                yield String.format(Locale.ROOT, " transition counter [%.2f] percentage transition per request [%.2f]",
-                        counter, served.percentagePerRequest());
+                double counter = served == newest ? transitionCounter : served.transitionCounter(System.currentTimeMillis());
+                yield served.percentagePerMinute() > 0
+                        ? String.format(Locale.ROOT, " transition counter [%.2f] percentage transition per minute [%.2f]",
+                                counter, served.percentagePerMinute())
+                        : String.format(Locale.ROOT, " transition counter [%.2f] percentage transition per request [%.2f]",
+                                counter, served.percentagePerRequest());
             }
             default -> "";
         };

@@ -33,7 +33,7 @@ public final class Router {
         this(Clock.systemUTC());
     }
 
-    /** @param clock the time SESSION's {@code Expires} counts from; tests fix it */
+    /** @param clock the time SESSION's {@code Expires} and GRADUAL's per-minute counter count from; tests fix it */
     public Router(Clock clock) {
         this.clock = clock;
     }
@@ -66,9 +66,7 @@ public final class Router {
 
     private void routeGradual(ClusterSnapshot snapshot, RequestHead request, Cluster newest, Cluster previous,
                               RouteDecision out) {
-        // The request counts itself first: the k-th request after the upgrade sees counter k * p.
-        newest.state().countGradualRequest(newest.percentagePerRequest());
-        double counter = newest.state().transitionCounter(newest.percentagePerRequest());
+        double counter = newest.countGradualRequest(clock.millis());
         long cookie = request.findCookie(TRANSITION);
         int bucket;
         if (cookie >= 0 && (int) cookie - (int) (cookie >>> 32) == RouteDecision.UUID_LENGTH) {

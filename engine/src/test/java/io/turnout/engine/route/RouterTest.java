@@ -77,6 +77,36 @@ class RouterTest {
         }
     }
 
+    /**
+     * SPEC §2 and thesis §4.1 ("over multiple days or weeks"): with percentageTransitionPerMinute
+     * the counter is the minutes since L was added times p, capped at 100, however many requests
+     * came in the meantime.
+     */
+    @Test
+    void aPerMinuteCounterGrowsWithTheTimeSinceTheVersionWasAddedNotWithTraffic() {
+        long added = FIRST_OF_DECEMBER.toEpochMilli();
+        Cluster ramp = cluster("ramp", "2.0", TransitionMode.GRADUAL).percentagePerMinute(1).transitionStartMillis(added)
+                .build();
+        assertEquals(0.0, ramp.transitionCounter(added - 60_000), "a clock set back does not make it negative");
+        assertEquals(0.0, ramp.transitionCounter(added));
+        assertEquals(1.5, ramp.transitionCounter(added + 90_000));
+        assertEquals(100.0, ramp.transitionCounter(added + 100 * 60_000));
+        assertEquals(100.0, ramp.transitionCounter(added + 14 * 24 * 3_600_000L), "capped at 100");
+
+        ClusterSnapshot snapshot = ClusterSnapshot.EMPTY.with(cluster("old", "1.0", TransitionMode.INSTANT).build()).with(ramp);
+        String bucket3 = "transition=952c8557-2088-11e4-87e3-600308a8245e";
+        Router threeMinutesIn = new Router(Clock.fixed(Instant.ofEpochMilli(added + 180_000), ZoneOffset.UTC));
+        for (int i = 0; i < 1000; i++) {
+            assertTrue(threeMinutesIn.route(snapshot, parse(bucket3), decision));
+            assertEquals("old", decision.primary().uuid(), "counter 3 is not above bucket 3, after any number of requests");
+        }
+        Router aSecondLater = new Router(Clock.fixed(Instant.ofEpochMilli(added + 181_000), ZoneOffset.UTC));
+        assertTrue(aSecondLater.route(snapshot, parse(bucket3), decision));
+        assertEquals("ramp", decision.primary().uuid());
+        assertEquals(" transition counter [3.02] percentage transition per minute [1.00]",
+                decision.thesisModeFields(decision.primary()));
+    }
+
     /** RFC 6265 §5.1.1 reads any day; RFC 9110 §5.6.7 (IMF-fixdate, which we send) has two digits. */
     @Test
     void sessionExpiresOnTheFirstOfAMonthHasATwoDigitDay() {
