@@ -9,7 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link Router} on its own: route decisions and Set-Cookie lines over hand-built snapshots, at fixed times. */
 class RouterTest {
     private static final Instant FIRST_OF_DECEMBER = Instant.parse("2026-12-01T21:46:02Z");
+    /** RFC 9110 §5.6.7. */
+    private static final DateTimeFormatter IMF_FIXDATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'",
+            Locale.US);
 
     private final RequestHead request = new RequestHead();
     private final RouteDecision decision = new RouteDecision();
@@ -105,6 +110,21 @@ class RouterTest {
         assertEquals("ramp", decision.primary().uuid());
         assertEquals(" transition counter [3.02] percentage transition per minute [1.00]",
                 decision.thesisModeFields(decision.primary()));
+    }
+
+    /** SPEC §2: SESSION's cookie slides, every response renewing it with L's timeout from now. */
+    @Test
+    void sessionCookieSlidesWithEveryResponse() {
+        ClusterSnapshot snapshot = ClusterSnapshot.EMPTY.with(cluster("old", "1.0", TransitionMode.INSTANT).build())
+                .with(cluster("new", "2.0", TransitionMode.SESSION).sessionTimeoutSeconds(60).build());
+        Instant first = Instant.parse("2026-12-01T12:00:00Z");
+        for (Instant now : List.of(first, first.plusSeconds(1), first.plusSeconds(3600))) {
+            Router router = new Router(Clock.fixed(now, ZoneOffset.UTC));
+            assertTrue(router.route(snapshot, parse("dynsoftup=old"), decision));
+            String expires = IMF_FIXDATE.format(now.plusSeconds(60).atOffset(ZoneOffset.UTC));
+            assertEquals("Set-Cookie: dynsoftup=old; Path=/; Max-Age=60; Expires=" + expires + "\r\n",
+                    cookies(router, decision.primary()));
+        }
     }
 
     /** RFC 6265 §5.1.1 reads any day; RFC 9110 §5.6.7 (IMF-fixdate, which we send) has two digits. */
