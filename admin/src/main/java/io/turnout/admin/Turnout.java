@@ -4,11 +4,11 @@ import io.turnout.admin.takeover.TakeoverFailure;
 import io.turnout.admin.config.CommandLine;
 import io.turnout.admin.config.ConfigLoader;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.Logging;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.demo.DemoBackends;
 import io.turnout.admin.state.StateFileException;
-import org.tinylog.Logger;
 
 import java.io.PrintStream;
 
@@ -69,7 +69,8 @@ public final class Turnout {
             err.println(e.getMessage());
             return 1;
         }
-        Logger.info("Starting with config from {}: {}", config.source(), config.describe());
+        // The thesis's start-up line (§6.2): the file, then what it was read as.
+        LevelTags.notice("Parsed config file: {} as: {}", config.source(), config.describe());
 
         TurnoutProcess p = new TurnoutProcess(config);
         process = p;
@@ -91,7 +92,7 @@ public final class Turnout {
             }
             return 1;
         } catch (Exception e) {
-            Logger.error(e, "Turnout failed to start");
+            LevelTags.critical(e, "Turnout failed to start");
             err.println("turnout: failed to start; see the error logged above");
             return 1;
         }

@@ -13,6 +13,7 @@ import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.docker.DockerProvisioner;
 import io.turnout.admin.state.StateFile;
@@ -177,7 +178,7 @@ public final class TurnoutProcess {
                 }
             }
         }
-        Logger.info("Loaded {} cluster(s) from {}", writer.snapshot().size(), from);
+        LevelTags.notice("Loaded {} cluster(s) from {}", writer.snapshot().size(), from);
         if (statePath != null) {
             // After the clusters at start: a crash during start leaves the previous file whole.
             stateFile = StateFile.attach(statePath, c);
@@ -194,7 +195,7 @@ public final class TurnoutProcess {
             throw new ListenFailure("proxy.port", "the proxy", config.proxy().hostname(), config.proxy().port(), b);
         }
         engine = e; // only a started engine is drained in stop()
-        Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
+        LevelTags.notice("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
 
         Handover handover = new Handover(c, e::port, statePath, this::handOverAndExit);
         AdminServer a = new AdminServer(AdminSettings.of(config.configService()),

@@ -56,7 +56,6 @@ public class RouteBenchmark {
     private final ServerCursor cursor = new ServerCursor();
     private final byte[] scratch = new byte[Router.cookieScratchSize()];
     private ClusterSnapshot snapshot;
-    private int roundRobin;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -77,7 +76,7 @@ public class RouteBenchmark {
         ByteBuffer head = SampleHeads.direct(text);
         if (request.parse(head, request.findEnd(head)) != ParseResult.OK
                 || !router.route(snapshot, request, decision)
-                || router.writeCookies(decision, decision.primary(), scratch) <= 0) {
+                || router.writeCookies(decision, snapshot, decision.primary(), scratch) <= 0) {
             throw new IllegalStateException("sample request does not route");
         }
     }
@@ -88,8 +87,8 @@ public class RouteBenchmark {
         if (!router.route(snapshot, request, decision)) {
             return -1;
         }
-        cursor.begin(decision.primary(), decision.fallback(), roundRobin++);
+        cursor.begin(decision.primary(), decision.fallback(), decision.primary().state().nextRoundRobin());
         bh.consume(cursor.next());
-        return router.writeCookies(decision, cursor.currentCluster(), scratch);
+        return router.writeCookies(decision, snapshot, cursor.currentCluster(), scratch);
     }
 }

@@ -10,11 +10,13 @@ import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.config.ClusterJson;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.http.Ascii;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
+import org.tinylog.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -121,9 +123,12 @@ public final class AdminApi implements AdminHandler {
         } catch (InvalidConfigException e) {
             return done(AdminResponse.error(400, e.getMessage()));
         }
-        return catalog.add(spec).thenApply(uuid -> {
-            events.record(Event.Type.UPGRADE, uuid, spec.version(), null, "added by PUT " + CLUSTERS);
-            return AdminResponse.text(202, uuid);
+        // The thesis logs what it received (§6.2); the parsed spec, so nothing but valid JSON reaches the log.
+        Logger.info("Received new cluster configuration: {}", ClusterJson.toBodyJson(spec));
+        return catalog.add(spec).thenApply(added -> {
+            events.record(Event.Type.UPGRADE, added.uuid(), added.version(), null, "added by PUT " + CLUSTERS);
+            LevelTags.notice("Added cluster to configuration - {} mode: [{}]", added, added.mode());
+            return AdminResponse.text(202, added.uuid());
         });
     }
 
@@ -147,6 +152,7 @@ public final class AdminApi implements AdminHandler {
         return catalog.remove(uuid).thenApply(removed -> {
             events.record(Event.Type.DELETE, removed.uuid(), removed.version(), null,
                     "removed by DELETE " + CLUSTERS + "/" + removed.uuid());
+            LevelTags.notice("Deleted cluster from configuration - {}", removed);
             return AdminResponse.empty(202);
         });
     }

@@ -9,9 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Locale;
@@ -432,7 +429,7 @@ final class AdminConnection {
         AdminResponse r = ex.response;
         StringBuilder b = new StringBuilder(160);
         b.append("HTTP/1.1 ").append(r.status()).append(' ').append(AdminResponse.reason(r.status())).append("\r\n");
-        b.append("Date: ").append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC))).append("\r\n");
+        b.append("Date: ").append(server.date()).append("\r\n");
         if (r.contentType() != null) {
             b.append("Content-Type: ").append(r.contentType()).append("\r\n");
         }

@@ -1,6 +1,8 @@
 package io.turnout.admin.api;
 
 import io.turnout.admin.catalog.ApiException;
+import io.turnout.admin.config.LevelTags;
+import io.turnout.engine.http.HttpDate;
 import io.turnout.engine.net.Listeners;
 import io.turnout.engine.route.SnapshotWriter.MutationRejected;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
@@ -16,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Set;
@@ -46,6 +49,9 @@ public final class AdminServer implements AutoCloseable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final Set<AdminConnection> connections = new HashSet<>();
     private final long tickMillis;
+    private final Clock clock;
+    /** Formats the {@code Date} header; only the loop thread uses it. */
+    private final HttpDate date = new HttpDate();
 
     private Selector selector;
     private ServerSocketChannel listener;
@@ -54,6 +60,12 @@ public final class AdminServer implements AutoCloseable {
     private volatile InetSocketAddress boundAddress;
 
     public AdminServer(AdminSettings settings, AdminHandler handler) {
+        this(settings, handler, Clock.systemUTC());
+    }
+
+    /** @param clock the time the {@code Date} header gives; tests fix it */
+    AdminServer(AdminSettings settings, AdminHandler handler, Clock clock) {
+        this.clock = clock;
         this.settings = settings;
         this.handler = handler;
         this.tokenDigest = settings.requiresToken() ? sha256(settings.token()) : null;
@@ -99,7 +111,7 @@ public final class AdminServer implements AutoCloseable {
         thread = new Thread(this::run, "turnout-admin");
         thread.setDaemon(true);
         thread.start();
-        Logger.info("Admin API listening on {}:{}", boundAddress.getHostString(), boundAddress.getPort());
+        LevelTags.notice("Admin API listening on {}:{}", boundAddress.getHostString(), boundAddress.getPort());
     }
 
     /** The bound port; useful when the settings asked for port 0. */
@@ -114,6 +126,11 @@ public final class AdminServer implements AutoCloseable {
 
     AdminHandler handler() {
         return handler;
+    }
+
+    /** Now as IMF-fixdate ({@code Tue, 01 Dec 2026 21:46:02 GMT}, RFC 9110 §5.6.7). Loop thread only. */
+    String date() {
+        return new String(date.format(clock.instant().getEpochSecond()), StandardCharsets.US_ASCII);
     }
 
     // ---- the loop -------------------------------------------------------------------------------
@@ -138,7 +155,7 @@ public final class AdminServer implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            Logger.error(t, "Admin API loop stopped");
+            LevelTags.critical(t, "Admin API loop stopped; the proxy goes on routing, but admin changes are impossible until a restart");
         } finally {
             for (AdminConnection c : new ArrayList<>(connections)) {
                 c.close();

@@ -81,12 +81,12 @@ public final class ClusterCatalog {
     }
 
     /**
-     * Adds a cluster: starts its containers if it has any, then publishes it. Completes with its
-     * uuid (the given one in lower case, or a new one) once routing sees it; or exceptionally with
-     * {@link MutationRejected} 409 for a uuid already in use, or {@link ApiException} 502 when its
-     * containers did not start.
+     * Adds a cluster: starts its containers if it has any, then publishes it. Completes with it as
+     * published (its uuid the given one in lower case, or a new one) once routing sees it; or
+     * exceptionally with {@link MutationRejected} 409 for a uuid already in use, or
+     * {@link ApiException} 502 when its containers did not start.
      */
-    public CompletableFuture<String> add(ClusterSpec spec) {
+    public CompletableFuture<Cluster> add(ClusterSpec spec) {
         String uuid = (spec.uuid() != null ? spec.uuid() : ClusterSpec.newUuid()).toLowerCase(Locale.ROOT);
         ClusterSpec named = spec.withUuid(uuid);
         if (writer.snapshot().byUuid(uuid) != null) {
@@ -95,7 +95,7 @@ public final class ClusterCatalog {
         }
         return provision(named)
                 .thenCompose(started -> publish(named, started))
-                .thenApply(snapshot -> uuid);
+                .thenApply(snapshot -> snapshot.byUuid(uuid));
     }
 
     /**

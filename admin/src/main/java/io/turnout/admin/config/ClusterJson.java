@@ -15,6 +15,8 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -31,11 +33,12 @@ import java.util.regex.Pattern;
  * Mode names are accepted in any case ({@code session}) and printed in upper case.
  *
  * <p>Out: {@link #toJson} gives the GET shape of thesis appendix 8 plus what this proxy adds
- * ({@code transitionCounter}, {@code divergences}, per-server {@code ejected}, {@code containers} with
- * their {@code server} and Docker {@code id}).
+ * ({@code transitionCounter}, {@code transitionStart}, {@code divergences}, per-server
+ * {@code ejected}, {@code containers} with their {@code server} and Docker {@code id}).
  * Those additions are read-only: a PUT body that sets them is refused, while
  * {@link #parseStored} (for the state file) skips them, so GET output reads back as the same
- * cluster with the same uuid.
+ * cluster with the same uuid; it keeps {@code transitionStart}, so a per-minute ramp goes on
+ * across a restart.
  */
 public final class ClusterJson {
     static final List<String> BODY_KEYS = List.of("cluster");
@@ -44,11 +47,11 @@ public final class ClusterJson {
     static final List<String> CONTAINER_KEYS = List.of("image", "tag", "portToProxy", "environment", "cmd", "name",
             "networkMode", "readyTimeout");
     static final List<String> TRANSITION_KEYS = List.of("mode", "sessionTimeout", "percentageTransitionPerRequest",
-            "mirrorUnsafeMethods", "rollback");
+            "percentageTransitionPerMinute", "mirrorUnsafeMethods", "rollback");
     static final List<String> ROLLBACK_KEYS = List.of("consecutiveFailures", "window", "failureRatio");
 
     /** Fields GET adds that a body may not set. */
-    private static final List<String> CLUSTER_READ_ONLY = List.of("transitionCounter", "divergences");
+    private static final List<String> CLUSTER_READ_ONLY = List.of("transitionCounter", "transitionStart", "divergences");
     private static final List<String> SERVER_READ_ONLY = List.of("ejected");
     private static final List<String> CONTAINER_READ_ONLY = List.of("server", "id");
 
@@ -141,7 +144,8 @@ public final class ClusterJson {
 
         TransitionMode mode = TransitionMode.INSTANT;
         long sessionTimeout = 0;
-        double percentage = 0;
+        double perRequest = 0;
+        double perMinute = 0;
         boolean mirror = false;
         RollbackPolicy rollback = null;
         JsonFields t = f.object("upgradeTransition", "{\"mode\": \"SESSION\", \"sessionTimeout\": 60}");
@@ -156,12 +160,19 @@ public final class ClusterJson {
                 sessionTimeout = t.whole("sessionTimeout", 1, MAX_SESSION_TIMEOUT);
             }
             if (mode == TransitionMode.GRADUAL) {
-                BigDecimal p = t.decimal("percentageTransitionPerRequest", 0, false, 100, "more than 0 and at most 100");
-                if (p == null) {
-                    throw new InvalidConfigException(t.path("percentageTransitionPerRequest"),
-                            "required for mode GRADUAL (percentage points per request, more than 0 and at most 100)");
+                BigDecimal request = t.decimal("percentageTransitionPerRequest", 0, false, 100, "more than 0 and at most 100");
+                BigDecimal minute = t.decimal("percentageTransitionPerMinute", 0, false, 100, "more than 0 and at most 100");
+                if (request != null && minute != null) {
+                    throw new InvalidConfigException(t.path("percentageTransitionPerMinute"),
+                            "give percentageTransitionPerRequest or percentageTransitionPerMinute, not both");
                 }
-                percentage = p.doubleValue();
+                if (request == null && minute == null) {
+                    throw new InvalidConfigException(t.path("percentageTransitionPerRequest"),
+                            "required for mode GRADUAL (percentage points per request, more than 0 and at most 100),"
+                                    + " or give percentageTransitionPerMinute instead");
+                }
+                perRequest = request != null ? request.doubleValue() : 0;
+                perMinute = minute != null ? minute.doubleValue() : 0;
             }
             if (mode == TransitionMode.CONCURRENT) {
                 Boolean m = t.bool("mirrorUnsafeMethods");
@@ -169,6 +180,7 @@ public final class ClusterJson {
             }
             onlyFor(t, mode, "sessionTimeout", TransitionMode.SESSION);
             onlyFor(t, mode, "percentageTransitionPerRequest", TransitionMode.GRADUAL);
+            onlyFor(t, mode, "percentageTransitionPerMinute", TransitionMode.GRADUAL);
             onlyFor(t, mode, "mirrorUnsafeMethods", TransitionMode.CONCURRENT);
             if (t.has("rollback")) {
                 rollback = parseRollback(t.get("rollback"), t.path("rollback"));
@@ -181,7 +193,27 @@ public final class ClusterJson {
             throw new InvalidConfigException(f.path("servers"),
                     "must list at least one server, like [{\"hostname\": \"127.0.0.1\", \"port\": 8080}] (or give containers)");
         }
-        return new ClusterSpec(uuid, version, servers, containers, mode, sessionTimeout, percentage, mirror, rollback);
+        Instant start = stored ? transitionStart(f, perMinute) : null;
+        return new ClusterSpec(uuid, version, servers, containers, mode, sessionTimeout, perRequest, perMinute, mirror,
+                rollback, start);
+    }
+
+    /** A stored per-minute ramp's start, so that it survives a restart; {@code null} when absent. */
+    private static Instant transitionStart(JsonFields f, double perMinute) {
+        if (!f.has("transitionStart")) {
+            return null;
+        }
+        if (perMinute == 0) {
+            throw new InvalidConfigException(f.path("transitionStart"),
+                    "only for mode GRADUAL with percentageTransitionPerMinute");
+        }
+        String text = f.string("transitionStart");
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new InvalidConfigException(f.path("transitionStart"), "must be an ISO-8601 instant such as "
+                    + "\"2026-12-01T21:46:02Z\", was " + Shown.value(text));
+        }
     }
 
     private static void allowOnly(JsonFields f, List<String> allowed, List<String> readOnly, boolean stored) {
@@ -377,10 +409,11 @@ public final class ClusterJson {
 
     /**
      * The GET shape of thesis appendix 8: {@code servers}, {@code upgradeTransition} ({@code mode};
-     * {@code sessionTimeout} for SESSION only; {@code percentageTransitionPerRequest} for GRADUAL
-     * only; {@code mirrorUnsafeMethods} for CONCURRENT when true; {@code rollback} when the cluster
-     * has its own), {@code uuid}, {@code version}; then {@code transitionCounter} (GRADUAL),
-     * {@code divergences} (CONCURRENT) and {@code containers} (when any).
+     * {@code sessionTimeout} for SESSION only; {@code percentageTransitionPerRequest} or
+     * {@code percentageTransitionPerMinute} for GRADUAL only; {@code mirrorUnsafeMethods} for
+     * CONCURRENT when true; {@code rollback} when the cluster has its own), {@code uuid},
+     * {@code version}; then {@code transitionCounter} (GRADUAL), {@code transitionStart} (GRADUAL
+     * per minute), {@code divergences} (CONCURRENT) and {@code containers} (when any).
      *
      * <p>A Docker-managed cluster's servers end with one server per container, in container order
      * ({@link ClusterSpec#toCluster(String, List)}); those appear under their container as
@@ -397,11 +430,16 @@ public final class ClusterJson {
         }
         c.put("servers", servers);
         c.put("upgradeTransition", transitionJson(cluster.mode(), cluster.sessionTimeoutSeconds(),
-                cluster.percentagePerRequest(), cluster.mirrorUnsafeMethods(), cluster.rollback()));
+                cluster.percentagePerRequest(), cluster.percentagePerMinute(), cluster.mirrorUnsafeMethods(),
+                cluster.rollback()));
         c.put("uuid", cluster.uuid());
         c.put("version", cluster.version());
         if (cluster.mode() == TransitionMode.GRADUAL) {
-            c.put("transitionCounter", number(cluster.state().transitionCounter(cluster.percentagePerRequest())));
+            c.put("transitionCounter", number(cluster.transitionCounter(System.currentTimeMillis())));
+        }
+        if (cluster.percentagePerMinute() > 0) {
+            // The start, not the counter, is what the state file keeps: the ramp goes on across a restart.
+            c.put("transitionStart", Instant.ofEpochMilli(cluster.transitionStartMillis()).toString());
         }
         if (cluster.mode() == TransitionMode.CONCURRENT) {
             c.put("divergences", cluster.state().divergences());
@@ -422,6 +460,13 @@ public final class ClusterJson {
         return wrapper;
     }
 
+    /** A spec as a {@code PUT /configuration/cluster} body, {@code {"cluster": {...}}}, on one line; for the log. */
+    public static String toBodyJson(ClusterSpec spec) {
+        JSONObject body = new JSONObject();
+        body.put("cluster", toJsonObject(spec));
+        return JSON.toJSONString(body);
+    }
+
     /**
      * A spec as JSON that {@link #parseCluster} reads back unchanged (uuid included when set);
      * for the state file and for logging the config.
@@ -437,7 +482,8 @@ public final class ClusterJson {
         }
         c.put("servers", servers);
         c.put("upgradeTransition", transitionJson(spec.mode(), spec.sessionTimeoutSeconds(),
-                spec.percentageTransitionPerRequest(), spec.mirrorUnsafeMethods(), spec.rollback()));
+                spec.percentageTransitionPerRequest(), spec.percentageTransitionPerMinute(), spec.mirrorUnsafeMethods(),
+                spec.rollback()));
         if (spec.uuid() != null) {
             c.put("uuid", spec.uuid());
         }
@@ -454,16 +500,23 @@ public final class ClusterJson {
 
     /**
      * {@code upgradeTransition}: {@code mode}; {@code sessionTimeout} for SESSION only;
-     * {@code percentageTransitionPerRequest} for GRADUAL only; {@code mirrorUnsafeMethods} for
-     * CONCURRENT when true; {@code rollback} when the cluster has its own thresholds.
+     * {@code percentageTransitionPerRequest} or {@code percentageTransitionPerMinute} for GRADUAL
+     * only; {@code mirrorUnsafeMethods} for CONCURRENT when true; {@code rollback} when the cluster
+     * has its own thresholds.
      */
-    private static JSONObject transitionJson(TransitionMode mode, long sessionTimeout, double percentage,
-                                             boolean mirrorUnsafeMethods, RollbackPolicy rollback) {
+    private static JSONObject transitionJson(TransitionMode mode, long sessionTimeout, double perRequest,
+                                             double perMinute, boolean mirrorUnsafeMethods, RollbackPolicy rollback) {
         JSONObject transition = new JSONObject();
         transition.put("mode", mode.name());
         switch (mode) {
             case SESSION -> transition.put("sessionTimeout", sessionTimeout);
-            case GRADUAL -> transition.put("percentageTransitionPerRequest", number(percentage));
+            case GRADUAL -> {
+                if (perMinute > 0) {
+                    transition.put("percentageTransitionPerMinute", number(perMinute));
+                } else {
+                    transition.put("percentageTransitionPerRequest", number(perRequest));
+                }
+            }
             case CONCURRENT -> {
                 if (mirrorUnsafeMethods) {
                     transition.put("mirrorUnsafeMethods", true);

@@ -5,6 +5,7 @@ import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
 import io.turnout.engine.route.TransitionMode;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,13 +19,17 @@ import java.util.UUID;
  * @param uuid            the uuid the user gave, or {@code null} to generate one
  * @param version         as written: a JSON number {@code 2.50} gives {@code "2.50"}
  * @param sessionTimeoutSeconds          SESSION only, else 0
- * @param percentageTransitionPerRequest GRADUAL only, else 0
+ * @param percentageTransitionPerRequest GRADUAL only (this or the next), else 0
+ * @param percentageTransitionPerMinute  GRADUAL only (this or the previous), else 0
  * @param mirrorUnsafeMethods            CONCURRENT only, else false
  * @param rollback        this cluster's own thresholds, or {@code null} for the proxy-wide ones
+ * @param transitionStart when a per-minute ramp started, as the state file keeps it; {@code null}
+ *                        for a new cluster, whose ramp starts when it is added ({@link #toCluster})
  */
 public record ClusterSpec(String uuid, String version, List<ServerSpec> servers, List<ContainerSpec> containers,
         TransitionMode mode, long sessionTimeoutSeconds, double percentageTransitionPerRequest,
-        boolean mirrorUnsafeMethods, RollbackPolicy rollback) {
+        double percentageTransitionPerMinute, boolean mirrorUnsafeMethods, RollbackPolicy rollback,
+        Instant transitionStart) {
     public static final String DEFAULT_VERSION = "0.0";
 
     public ClusterSpec {
@@ -36,7 +41,7 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
 
     /** A cluster of plain servers in INSTANT mode. */
     public static ClusterSpec instant(String version, List<ServerSpec> servers) {
-        return new ClusterSpec(null, version, servers, List.of(), TransitionMode.INSTANT, 0, 0, false, null);
+        return new ClusterSpec(null, version, servers, List.of(), TransitionMode.INSTANT, 0, 0, 0, false, null, null);
     }
 
     public static String newUuid() {
@@ -45,7 +50,8 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
 
     public ClusterSpec withUuid(String newUuid) {
         return new ClusterSpec(newUuid, version, servers, containers, mode, sessionTimeoutSeconds,
-                percentageTransitionPerRequest, mirrorUnsafeMethods, rollback);
+                percentageTransitionPerRequest, percentageTransitionPerMinute, mirrorUnsafeMethods, rollback,
+                transitionStart);
     }
 
     /**
@@ -61,7 +67,8 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
             started.add(containers.get(i).withId(ids.get(i)));
         }
         return new ClusterSpec(uuid, version, servers, started, mode, sessionTimeoutSeconds,
-                percentageTransitionPerRequest, mirrorUnsafeMethods, rollback);
+                percentageTransitionPerRequest, percentageTransitionPerMinute, mirrorUnsafeMethods, rollback,
+                transitionStart);
     }
 
     /** Whether any container records the Docker id of a container started for it earlier. */
@@ -80,8 +87,9 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
     }
 
     /**
-     * Builds the engine cluster. Docker-managed clusters pass the servers of their started
-     * containers as {@code extraServers}; they follow the listed servers.
+     * Builds the engine cluster, just before it is added. Docker-managed clusters pass the servers
+     * of their started containers as {@code extraServers}; they follow the listed servers. A
+     * per-minute GRADUAL ramp starts now unless the spec brings its start (a restored cluster).
      *
      * @throws IllegalStateException when the cluster would have no server at all, for example a
      *                               containers-only spec whose containers were not started
@@ -101,6 +109,8 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
                 .mode(mode)
                 .sessionTimeoutSeconds(sessionTimeoutSeconds)
                 .percentagePerRequest(percentageTransitionPerRequest)
+                .percentagePerMinute(percentageTransitionPerMinute)
+                .transitionStartMillis(transitionStart != null ? transitionStart.toEpochMilli() : System.currentTimeMillis())
                 .mirrorUnsafeMethods(mirrorUnsafeMethods)
                 .rollback(rollback)
                 .servers(all)

@@ -1,16 +1,19 @@
 package io.turnout.admin.config;
 
+import org.tinylog.Level;
+
 import java.util.Locale;
 
 /**
- * The {@code -logLevel} values of SPEC §1 (the thesis's syslog-style names), mapped onto
- * tinylog's five levels: CRITICAL logs as ERROR and NOTICE as INFO, since tinylog has neither.
+ * The {@code -logLevel} values of SPEC §1 (the thesis's syslog-style names), most severe first.
+ * tinylog has five levels and no NOTICE or CRITICAL, so those two are tags on the level above
+ * them ({@link LevelTags}), and tinylog is set to the level that lets them through.
  */
 public enum LogLevel {
     CRITICAL("error"),
     ERROR("error"),
     WARNING("warn"),
-    NOTICE("info"),
+    NOTICE("warn"),
     INFO("info"),
     DEBUG("debug");
 
@@ -23,9 +26,33 @@ public enum LogLevel {
         this.tinylogLevel = tinylogLevel;
     }
 
-    /** The tinylog level name this maps onto ({@code warn} for WARNING). */
+    /**
+     * The tinylog level to configure for this threshold: the lowest one any line at or above it is
+     * logged at ({@code warn} for NOTICE, whose lines are logged at WARN).
+     */
     public String tinylogLevel() {
         return tinylogLevel;
+    }
+
+    /** Whether a line of level {@code line} is shown when this is the threshold. */
+    public boolean shows(LogLevel line) {
+        return line.ordinal() <= ordinal();
+    }
+
+    /** The level of a tinylog entry: its tag for NOTICE and CRITICAL, else its tinylog level. */
+    public static LogLevel of(Level level, String tag) {
+        if (LevelTags.NOTICE.equals(tag)) {
+            return NOTICE;
+        }
+        if (LevelTags.CRITICAL.equals(tag)) {
+            return CRITICAL;
+        }
+        return switch (level) {
+            case TRACE, DEBUG -> DEBUG;
+            case INFO -> INFO;
+            case WARN -> WARNING;
+            case ERROR, OFF -> ERROR;
+        };
     }
 
     /**

@@ -9,7 +9,9 @@ import org.tinylog.provider.ProviderRegistry;
  *
  * <ul>
  *   <li>One writer, {@link StderrLogWriter}: the thesis's {@code LEVEL - message} lines with a
- *       timestamp, {@code WARNING} spelled out.</li>
+ *       timestamp, {@code WARNING} spelled out. tinylog lets through the level below which no
+ *       line can show ({@link LogLevel#tinylogLevel()}); the writer's {@code threshold} drops the
+ *       NOTICE and ERROR lines that level lets by at WARNING and CRITICAL ({@link LevelTags}).</li>
  *   <li>{@code writingthread=true}: a log call only queues the entry, so a selector thread never
  *       blocks on the terminal. At the default WARN nothing is logged per request at all.</li>
  *   <li>{@code autoshutdown=false}: tinylog's own shutdown hook would race ours and could stop the
@@ -30,6 +32,7 @@ public final class Logging {
         Configuration.set("level", level.tinylogLevel());
         Configuration.set("writer", StderrLogWriter.class.getName());
         Configuration.set("writer.level", level.tinylogLevel());
+        Configuration.set("writer.threshold", level.name());
         Configuration.set("writer.buffered", "true");
         Configuration.set("writingthread", "true");
         Configuration.set("autoshutdown", "false");

@@ -1,6 +1,5 @@
 package io.turnout.admin.config;
 
-import org.tinylog.Level;
 import org.tinylog.core.LogEntry;
 import org.tinylog.core.LogEntryValue;
 import org.tinylog.writers.Writer;
@@ -18,10 +17,14 @@ import java.util.Map;
  * A tinylog writer that prints the thesis's line format to stderr:
  * {@code 2024-05-01 12:00:00.123 WARNING - Removing cluster from configuration - version: 3.9.2 [...]}.
  *
- * <p>It exists because tinylog's {@code {level}} prints {@code WARN}, while the thesis and our
- * {@code -logLevel} say {@code WARNING}. tinylog finds it by its fully-qualified class name in the
- * {@code writer} property (its service loader instantiates any class name containing a dot with
- * the {@code Map} of the writer's properties), so no service file is needed.
+ * <p>It exists because the thesis and our {@code -logLevel} have six levels and tinylog five: its
+ * {@code {level}} prints {@code WARN} where we say {@code WARNING}, and it has no NOTICE or
+ * CRITICAL. Those two arrive tagged ({@link LevelTags}); this writer prints each entry's own
+ * level ({@link LogLevel#of}) and drops what is below {@code writer.threshold}, the
+ * {@code -logLevel} (a NOTICE line, logged at WARN, when the threshold is WARNING). tinylog finds
+ * it by its fully-qualified class name in the {@code writer} property (its service loader
+ * instantiates any class name containing a dot with the {@code Map} of the writer's properties),
+ * so no service file is needed.
  *
  * <p>With {@code writer.buffered=true}, which {@link Logging} sets together with tinylog's writing
  * thread, lines collect in memory and go out in one write when that thread flushes after each
@@ -34,22 +37,29 @@ public final class StderrLogWriter implements Writer {
     private static final int FLUSH_AT_CHARS = 64 * 1024;
 
     private final boolean buffered;
+    private final LogLevel threshold;
     private final StringBuilder pending = new StringBuilder(1024);
 
     /** Called by tinylog with the {@code writer.*} properties, prefix removed. */
     public StderrLogWriter(Map<String, String> properties) {
         this.buffered = Boolean.parseBoolean(properties.getOrDefault("buffered", "false"));
+        this.threshold = LogLevel.parse(properties.getOrDefault("threshold", LogLevel.DEBUG.name()));
     }
 
     @Override
     public Collection<LogEntryValue> getRequiredLogEntryValues() {
-        return EnumSet.of(LogEntryValue.DATE, LogEntryValue.LEVEL, LogEntryValue.MESSAGE, LogEntryValue.EXCEPTION);
+        return EnumSet.of(LogEntryValue.DATE, LogEntryValue.LEVEL, LogEntryValue.TAG, LogEntryValue.MESSAGE,
+                LogEntryValue.EXCEPTION);
     }
 
     @Override
     public synchronized void write(LogEntry entry) {
+        LogLevel level = LogLevel.of(entry.getLevel(), entry.getTag());
+        if (!threshold.shows(level)) {
+            return;
+        }
         Instant time = entry.getTimestamp() == null ? Instant.now() : entry.getTimestamp().toInstant();
-        format(time, entry.getLevel(), entry.getMessage(), entry.getException(), pending);
+        format(time, level, entry.getMessage(), entry.getException(), pending);
         if (!buffered || pending.length() >= FLUSH_AT_CHARS) {
             flush();
         }
@@ -69,15 +79,10 @@ public final class StderrLogWriter implements Writer {
         flush();
     }
 
-    /** The level as the thesis prints it: {@code WARNING}, not {@code WARN}. */
-    public static String levelWord(Level level) {
-        return level == Level.WARN ? "WARNING" : level.name();
-    }
-
     /** Appends one entry: {@code <time> <LEVEL> - <message>}, then the stack trace if any, then a newline. */
-    static void format(Instant time, Level level, String message, Throwable exception, StringBuilder into) {
+    static void format(Instant time, LogLevel level, String message, Throwable exception, StringBuilder into) {
         TIME.formatTo(time, into);
-        into.append(' ').append(levelWord(level)).append(" - ");
+        into.append(' ').append(level.name()).append(" - ");
         if (message != null) {
             into.append(message);
         }

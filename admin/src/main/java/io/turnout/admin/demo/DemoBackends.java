@@ -20,7 +20,9 @@ import java.util.List;
 /**
  * The two built-in backends of {@code scripts/turnout demo} (SPEC §1): version 1.0 on port 1034
  * and version 2.0 on port 1035, each answering every request with a small page naming its
- * version. They use the JDK's HTTP server, so the demo needs no other software.
+ * version. They use the JDK's HTTP server, so the demo needs no other software. Any other set can
+ * be started too, such as the thesis's three-node cluster or its WordPress 3.9.1 and 3.9.2
+ * ({@code docs/THESIS.md}).
  */
 public final class DemoBackends implements AutoCloseable {
     public static final String HOST = "127.0.0.1";
@@ -29,9 +31,15 @@ public final class DemoBackends implements AutoCloseable {
     public static final int PROXY_PORT = 1235;
     public static final int ADMIN_PORT = 9090;
 
+    /** A backend to start: the version its page names, and its port (0 picks a free one). */
+    public record Backend(String version, int port) {
+    }
+
+    private final List<String> versions;
     private final List<HttpServer> servers;
 
-    private DemoBackends(List<HttpServer> servers) {
+    private DemoBackends(List<String> versions, List<HttpServer> servers) {
+        this.versions = versions;
         this.servers = servers;
     }
 
@@ -46,22 +54,61 @@ public final class DemoBackends implements AutoCloseable {
      * @throws InvalidConfigException naming the port when one is taken
      */
     public static DemoBackends start(String host, int v1Port, int v2Port) {
-        List<HttpServer> started = new ArrayList<>(2);
+        return start(host, List.of(new Backend("1.0", v1Port), new Backend("2.0", v2Port)));
+    }
+
+    /**
+     * Starts one backend per entry, in order; several may name one version, as the servers of one
+     * cluster do.
+     *
+     * @throws InvalidConfigException naming the port when one is taken; none is left running
+     */
+    public static DemoBackends start(String host, List<Backend> backends) {
+        List<String> versions = new ArrayList<>(backends.size());
+        List<HttpServer> started = new ArrayList<>(backends.size());
         try {
-            started.add(serve(host, v1Port, "1.0"));
-            started.add(serve(host, v2Port, "2.0"));
+            for (Backend b : backends) {
+                started.add(serve(host, b.port(), b.version()));
+                versions.add(b.version());
+            }
         } catch (InvalidConfigException e) {
             for (HttpServer s : started) {
                 s.stop(0);
             }
             throw e;
         }
-        return new DemoBackends(List.copyOf(started));
+        return new DemoBackends(List.copyOf(versions), List.copyOf(started));
     }
 
-    /** The port the backend of {@code version} ("1.0" or "2.0") listens on. */
+    /** The port the (first) backend of {@code version} listens on. */
     public int port(String version) {
-        return servers.get(version.equals("1.0") ? 0 : 1).getAddress().getPort();
+        return ports(version).get(0);
+    }
+
+    /** The ports of the backends of {@code version}, in the order they were started. */
+    public List<Integer> ports(String version) {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            if (versions.get(i).equals(version)) {
+                ports.add(servers.get(i).getAddress().getPort());
+            }
+        }
+        if (ports.isEmpty()) {
+            throw new IllegalArgumentException("no demo backend of version " + version + "; there are " + versions);
+        }
+        return ports;
+    }
+
+    /**
+     * Stops the backends of {@code version}: their ports refuse connections from now on, as when
+     * the thesis stops the new version's container to show a rollback (§6.2.2).
+     */
+    public void stop(String version) {
+        for (int i = 0; i < servers.size(); i++) {
+            if (versions.get(i).equals(version)) {
+                servers.get(i).stop(0);
+            }
+        }
     }
 
     /** The page a version answers with. */

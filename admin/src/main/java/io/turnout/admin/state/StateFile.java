@@ -9,6 +9,7 @@ import io.turnout.admin.config.ClusterJson;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.ContainerSpec;
 import io.turnout.admin.config.InvalidConfigException;
+import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.StrictJson;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
@@ -253,7 +254,7 @@ public final class StateFile implements SnapshotWriter.Listener {
             return configClusters;
         }
         List<ClusterSpec> restored = load(stateFile);
-        Logger.info("Restoring {} cluster(s) from state file {}; the config file's clusters are not used",
+        LevelTags.notice("Restoring {} cluster(s) from state file {}; the config file's clusters are not used",
                 restored.size(), stateFile);
         return restored;
     }

@@ -13,7 +13,10 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -55,10 +58,14 @@ class AdminServerTest {
             .add("GET", "/refused", (r, p) -> CompletableFuture.failedFuture(new ApiException(409, "scripted refusal")));
 
     private AdminServer start(AdminSettings settings) throws IOException {
+        return start(settings, Clock.systemUTC());
+    }
+
+    private AdminServer start(AdminSettings settings, Clock clock) throws IOException {
         server = new AdminServer(settings, request -> {
             dispatched.add(request.path());
             return routes.handle(request);
-        });
+        }, clock);
         server.start();
         return server;
     }
@@ -76,6 +83,15 @@ class AdminServerTest {
     void stop() {
         if (server != null) {
             server.close();
+        }
+    }
+
+    /** RFC 9110 §5.6.7: IMF-fixdate has a two-digit day, so the 1st of a month is "01". */
+    @Test
+    void dateHeaderOnTheFirstOfAMonthIsAnImfFixdateWithATwoDigitDay() throws IOException {
+        start(AdminSettings.of("127.0.0.1", 0, null), Clock.fixed(Instant.parse("2026-12-01T21:46:02Z"), ZoneOffset.UTC));
+        try (RawHttpClient c = RawHttpClient.connect(server.port())) {
+            assertEquals("Tue, 01 Dec 2026 21:46:02 GMT", exchange(c, "GET", "/hello", null).header("Date"));
         }
     }
 

@@ -104,6 +104,11 @@ class TurnoutctlTest {
         assertEquals(0, ctl("add", "--uuid", "g1", "--version", "3", "--server", "127.0.0.1:1", "--mode", "GRADUAL",
                 "--percentage", "12.5").exit());
         assertEquals(12.5, admin.writer.snapshot().byUuid("g1").percentagePerRequest());
+        Run perMinute = ctl("add", "--uuid", "g2", "--version", "4", "--server", "127.0.0.1:1", "--mode", "GRADUAL",
+                "--per-minute", "0.01");
+        assertEquals(0, perMinute.exit(), perMinute.err());
+        assertEquals(0.01, admin.writer.snapshot().byUuid("g2").percentagePerMinute());
+        assertEquals(0, admin.writer.snapshot().byUuid("g2").percentagePerRequest());
         assertEquals(0, ctl("add", "--uuid=c1", "--server=127.0.0.1:2", "--mode=CONCURRENT", "--mirror-unsafe").exit());
         assertTrue(admin.writer.snapshot().byUuid("c1").mirrorUnsafeMethods());
         assertEquals("0.0", admin.writer.snapshot().byUuid("c1").version());
@@ -129,6 +134,11 @@ class TurnoutctlTest {
         Run notNumber = ctl("add", "--server", "127.0.0.1:1", "--mode", "SESSION", "--session-timeout", "soon");
         assertEquals(1, notNumber.exit());
         assertTrue(notNumber.err().contains("sessionTimeout"), notNumber.err());
+
+        Run both = ctl("add", "--server", "127.0.0.1:1", "--mode", "GRADUAL", "--percentage", "1", "--per-minute", "1");
+        assertEquals(1, both.exit());
+        assertTrue(both.err().contains("HTTP 400: cluster.upgradeTransition.percentageTransitionPerMinute: give"
+                + " percentageTransitionPerRequest or percentageTransitionPerMinute, not both"), both.err());
 
         assertEquals(1, ctl("delete", "nope").exit());
 
@@ -185,6 +195,7 @@ class TurnoutctlTest {
         Run help = ctl("help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--session-timeout"));
+        assertTrue(help.out().contains("--per-minute P"), help.out());
         Run unknown = ctl("frobnicate");
         assertEquals(2, unknown.exit());
         assertTrue(unknown.err().contains("unknown command 'frobnicate'"));

@@ -268,6 +268,47 @@ class ClusterJsonTest {
     }
 
     @Test
+    void aPerMinuteRampParsesAndGetShowsItsRateCounterAndStart() {
+        ClusterSpec spec = ClusterJson.parseBody("""
+                {"cluster": {"version": "2.0", "servers": [{"hostname": "h", "port": 80}],
+                 "upgradeTransition": {"mode": "gradual", "percentageTransitionPerMinute": 0.01}}}""");
+        assertEquals(0.01, spec.percentageTransitionPerMinute());
+        assertEquals(0, spec.percentageTransitionPerRequest());
+        assertNull(spec.transitionStart(), "a new cluster's ramp starts when it is added");
+
+        long halfAnHourAgo = System.currentTimeMillis() - 30 * 60_000;
+        Cluster ramp = Cluster.builder("g", "2.0").mode(TransitionMode.GRADUAL).percentagePerMinute(2)
+                .transitionStartMillis(halfAnHourAgo).servers(List.of(new Server("h", 80))).build();
+        JSONObject g = ClusterJson.toJsonObject(ramp, List.of()).getJSONObject("cluster");
+        assertEquals("{\"mode\":\"GRADUAL\",\"percentageTransitionPerMinute\":2}",
+                g.getJSONObject("upgradeTransition").toJSONString());
+        double counter = g.getDoubleValue("transitionCounter");
+        assertTrue(counter >= 60 && counter < 61, "30 minutes at 2 points a minute: " + counter);
+        assertEquals(java.time.Instant.ofEpochMilli(halfAnHourAgo).toString(), g.getString("transitionStart"));
+
+        // The state file reads the start back, so the ramp goes on where it was.
+        ClusterSpec stored = ClusterJson.parseStored(g, "cluster");
+        assertEquals(halfAnHourAgo, stored.transitionStart().toEpochMilli());
+        assertEquals(halfAnHourAgo, stored.toCluster("g").transitionStartMillis());
+    }
+
+    @Test
+    void aStoredTransitionStartMustBeAnInstantOfAPerMinuteRamp() {
+        JSONObject notAnInstant = JSON.parseObject("""
+                {"version": "2.0", "servers": [{"hostname": "h", "port": 80}], "transitionStart": "yesterday",
+                 "upgradeTransition": {"mode": "GRADUAL", "percentageTransitionPerMinute": 1}}""");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> ClusterJson.parseStored(notAnInstant, "clusters[0].cluster"));
+        assertEquals("clusters[0].cluster.transitionStart: must be an ISO-8601 instant such as \"2026-12-01T21:46:02Z\","
+                + " was a string \"yesterday\"", e.getMessage());
+        JSONObject perRequest = JSON.parseObject("""
+                {"version": "2.0", "servers": [{"hostname": "h", "port": 80}], "transitionStart": "2026-12-01T21:46:02Z",
+                 "upgradeTransition": {"mode": "GRADUAL", "percentageTransitionPerRequest": 1}}""");
+        e = assertThrows(InvalidConfigException.class, () -> ClusterJson.parseStored(perRequest, "cluster"));
+        assertEquals("cluster.transitionStart: only for mode GRADUAL with percentageTransitionPerMinute", e.getMessage());
+    }
+
+    @Test
     void getOutputReadsBackAsTheSameClusterForTheStateFile() {
         ClusterSpec spec = ClusterJson.parseBody("""
                 {"cluster": {"uuid": "952c8557-2088-11e4-87e3-600308a8245e", "version": 2.50,

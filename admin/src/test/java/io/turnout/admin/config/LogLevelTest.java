@@ -1,6 +1,7 @@
 package io.turnout.admin.config;
 
 import org.junit.jupiter.params.ParameterizedTest;
+import org.tinylog.Level;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,8 +21,8 @@ class LogLevelTest {
             warning,  WARNING,  warn
             WARN,     WARNING,  warn
             warn,     WARNING,  warn
-            NOTICE,   NOTICE,   info
-            notice,   NOTICE,   info
+            NOTICE,   NOTICE,   warn
+            notice,   NOTICE,   warn
             INFO,     INFO,     info
             info,     INFO,     info
             DEBUG,    DEBUG,    debug
@@ -30,6 +31,34 @@ class LogLevelTest {
     void namesParseInAnyCaseAndMapOntoTinylog(String text, LogLevel level, String tinylog) {
         assertEquals(level, LogLevel.parse(text));
         assertEquals(tinylog, LogLevel.parse(text).tinylogLevel());
+    }
+
+    @ParameterizedTest(name = "tinylog {0} tagged {1} is {2}")
+    @CsvSource(textBlock = """
+            TRACE, ,         DEBUG
+            DEBUG, ,         DEBUG
+            INFO,  ,         INFO
+            WARN,  NOTICE,   NOTICE
+            WARN,  ,         WARNING
+            WARN,  other,    WARNING
+            ERROR, ,         ERROR
+            ERROR, CRITICAL, CRITICAL
+            """)
+    void anEntrysLevelIsItsTagForNoticeAndCriticalElseItsTinylogLevel(Level tinylog, String tag, LogLevel level) {
+        assertEquals(level, LogLevel.of(tinylog, tag));
+    }
+
+    @ParameterizedTest(name = "{0} shows {1}")
+    @CsvSource(textBlock = """
+            NOTICE,   NOTICE,   true
+            NOTICE,   WARNING,  true
+            NOTICE,   INFO,     false
+            WARNING,  NOTICE,   false
+            CRITICAL, ERROR,    false
+            CRITICAL, CRITICAL, true
+            """)
+    void aThresholdShowsItsOwnLevelAndTheMoreSevereOnes(LogLevel threshold, LogLevel line, boolean shown) {
+        assertEquals(shown, threshold.shows(line));
     }
 
     @ParameterizedTest

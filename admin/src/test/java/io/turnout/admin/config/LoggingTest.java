@@ -24,15 +24,15 @@ class LoggingTest {
 
     @ParameterizedTest(name = "{0} logs {1}")
     @CsvSource(delimiter = '|', textBlock = """
-            WARN     | WARNING ERROR
-            warning  | WARNING ERROR
-            CRITICAL | ERROR
-            ERROR    | ERROR
-            NOTICE   | INFO WARNING ERROR
-            INFO     | INFO WARNING ERROR
-            DEBUG    | DEBUG INFO WARNING ERROR
+            WARN     | WARNING ERROR CRITICAL
+            warning  | WARNING ERROR CRITICAL
+            CRITICAL | CRITICAL
+            ERROR    | ERROR CRITICAL
+            NOTICE   | NOTICE WARNING ERROR CRITICAL
+            INFO     | INFO NOTICE WARNING ERROR CRITICAL
+            DEBUG    | DEBUG INFO NOTICE WARNING ERROR CRITICAL
             """)
-    void eachLevelLogsExactlyWhatItShould(String level, String expectedLevels) throws Exception {
+    void eachLevelLogsItselfAndTheLevelsAboveIt(String level, String expectedLevels) throws Exception {
         Result r = probe(level);
         assertEquals(0, r.exitCode(), r::toString);
         List<String> lines = r.stderrLines();
@@ -48,7 +48,9 @@ class LoggingTest {
         Result r = probe("INFO");
         String err = r.stderr();
         assertTrue(err.contains(" INFO - Serving response 0 from ip: [127.0.0.1] port: [1034]"), err);
+        assertTrue(err.contains(" NOTICE - Parsed config file: config.json as: {}"), err);
         assertTrue(err.contains(" WARNING - Removing cluster from configuration - version: 3.9.2 [192.168.50.40:80]"), err);
+        assertTrue(err.contains(" CRITICAL - critical line"), err);
         assertEquals("", r.stdout());
     }
 

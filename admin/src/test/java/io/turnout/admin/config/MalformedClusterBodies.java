@@ -151,6 +151,25 @@ public final class MalformedClusterBodies {
         rows.add(cluster("percentage with SESSION", SERVERS
                         + ",`upgradeTransition`:{`mode`:`SESSION`,`sessionTimeout`:60,`percentageTransitionPerRequest`:5}",
                 "cluster.upgradeTransition.percentageTransitionPerRequest: only allowed with mode GRADUAL"));
+        rows.add(cluster("GRADUAL with both percentages", SERVERS + ",`upgradeTransition`:{`mode`:`GRADUAL`,"
+                        + "`percentageTransitionPerRequest`:1,`percentageTransitionPerMinute`:1}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: give percentageTransitionPerRequest or "
+                        + "percentageTransitionPerMinute, not both"));
+        rows.add(cluster("per-minute 0", SERVERS + ",`upgradeTransition`:{`mode`:`GRADUAL`,`percentageTransitionPerMinute`:0}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: must be more than 0 and at most 100, was 0"));
+        rows.add(cluster("per-minute 100.5", SERVERS + ",`upgradeTransition`:{`mode`:`GRADUAL`,`percentageTransitionPerMinute`:100.5}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: must be more than 0 and at most 100, was 100.5"));
+        rows.add(cluster("per-minute negative", SERVERS + ",`upgradeTransition`:{`mode`:`GRADUAL`,`percentageTransitionPerMinute`:-1}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: must be more than 0 and at most 100, was -1"));
+        rows.add(cluster("per-minute as a string", SERVERS + ",`upgradeTransition`:{`mode`:`GRADUAL`,`percentageTransitionPerMinute`:`1`}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: must be a number"));
+        rows.add(cluster("per-minute with INSTANT", SERVERS + ",`upgradeTransition`:{`mode`:`INSTANT`,`percentageTransitionPerMinute`:1}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: only allowed with mode GRADUAL; this cluster's mode is INSTANT"));
+        rows.add(cluster("per-minute with CONCURRENT", SERVERS + ",`upgradeTransition`:{`mode`:`CONCURRENT`,`percentageTransitionPerMinute`:1}",
+                "cluster.upgradeTransition.percentageTransitionPerMinute: only allowed with mode GRADUAL"));
+        rows.add(cluster("transitionStart is read-only", "`transitionStart`:`2026-12-01T21:46:02Z`," + SERVERS
+                        + ",`upgradeTransition`:{`mode`:`GRADUAL`,`percentageTransitionPerMinute`:1}",
+                "cluster.transitionStart: read-only (GET shows it)"));
         rows.add(cluster("mirrorUnsafeMethods with INSTANT", SERVERS + ",`upgradeTransition`:{`mirrorUnsafeMethods`:true}",
                 "cluster.upgradeTransition.mirrorUnsafeMethods: only allowed with mode CONCURRENT"));
         rows.add(cluster("mirrorUnsafeMethods as a string", SERVERS + ",`upgradeTransition`:{`mode`:`CONCURRENT`,`mirrorUnsafeMethods`:`yes`}",

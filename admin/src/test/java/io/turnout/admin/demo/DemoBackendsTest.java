@@ -4,12 +4,14 @@ import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.TurnoutConfig;
 import org.junit.jupiter.api.Test;
 
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,6 +37,27 @@ class DemoBackendsTest {
             assertEquals(200, head.statusCode());
             assertEquals("", head.body());
         }
+    }
+
+    @Test
+    void anySetOfVersionsCanBeStartedAndOneVersionStopped() throws Exception {
+        List<DemoBackends.Backend> wanted = List.of(new DemoBackends.Backend("2.5.1", 0), new DemoBackends.Backend("2.5.1", 0),
+                new DemoBackends.Backend("3.9.2", 0));
+        try (DemoBackends demo = DemoBackends.start("127.0.0.1", wanted)) {
+            assertEquals(2, demo.ports("2.5.1").size());
+            for (int port : demo.ports("2.5.1")) {
+                assertTrue(get(port).contains("version 2.5.1"));
+            }
+            int stopped = demo.port("3.9.2");
+            demo.stop("3.9.2");
+            assertThrows(ConnectException.class, () -> get(stopped));
+            assertTrue(get(demo.port("2.5.1")).contains("version 2.5.1"), "the others go on");
+        }
+    }
+
+    private String get(int port) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +107,42 @@ class StateFileTest {
         String after = second.send("GET", "/configuration/cluster", null).body();
         assertEquals(JSON.parseArray(before), JSON.parseArray(after), "same clusters, uuids, order and settings");
         assertEquals(4, JSON.parseArray(after).size(), "the state file wins over the config's clusters");
+    }
+
+    /** SPEC §2, §5: the state file keeps a per-minute ramp's start, not its counter, so the ramp goes on. */
+    @Test
+    void aPerMinuteRampKeepsItsStartAcrossARestart() {
+        Path state = dir.resolve("state.json");
+        AdminFixture first = startWithState(state, List.of());
+        long before = System.currentTimeMillis();
+        String uuid = put(first, body("2.0", 1035, "{\"mode\": \"GRADUAL\", \"percentageTransitionPerMinute\": 1}"));
+        JSONObject added = JSON.parseObject(first.send("GET", "/configuration/cluster/" + uuid, null).body())
+                .getJSONObject("cluster");
+        long start = Instant.parse(added.getString("transitionStart")).toEpochMilli();
+        assertTrue(start >= before && start <= System.currentTimeMillis(), "the ramp starts when the PUT adds it");
+        first.close();
+        running.remove(first);
+
+        AdminFixture second = startWithState(state, List.of());
+        JSONObject restored = JSON.parseObject(second.send("GET", "/configuration/cluster/" + uuid, null).body())
+                .getJSONObject("cluster");
+        assertEquals(added.getString("transitionStart"), restored.getString("transitionStart"));
+        assertEquals(start, second.writer.snapshot().byUuid(uuid).transitionStartMillis());
+    }
+
+    @Test
+    void aRestoredRampThatStartedHalfAnHourAgoIsAtThirtyAtOnePointAMinute() throws IOException {
+        Path state = dir.resolve("state.json");
+        Files.writeString(state, """
+                {"turnoutState": 1, "clusters": [{"cluster": {"uuid": "ramp", "version": "2.0",
+                  "servers": [{"hostname": "127.0.0.1", "port": 1035}], "transitionCounter": 0,
+                  "transitionStart": "%s",
+                  "upgradeTransition": {"mode": "GRADUAL", "percentageTransitionPerMinute": 1}}}]}
+                """.formatted(Instant.now().minusSeconds(30 * 60)));
+        AdminFixture admin = startWithState(state, List.of());
+        double counter = JSON.parseObject(admin.send("GET", "/configuration/cluster/ramp", null).body())
+                .getJSONObject("cluster").getDoubleValue("transitionCounter");
+        assertTrue(counter >= 30 && counter < 31, "the stored counter (0) is not what counts: " + counter);
     }
 
     @Test

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,6 +84,21 @@ public final class TurnoutChild implements AutoCloseable {
         return Integer.parseInt(m.group(1));
     }
 
+    /** Waits until {@code port} accepts TCP connections: at WARN, Turnout's log does not say when it is up. */
+    public void awaitAccepting(int port) {
+        Await.until("Turnout to accept on port " + port, Duration.ofSeconds(20), () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("Turnout exited with " + process.exitValue() + ": " + this);
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
     private Matcher firstMatch(Pattern pattern) {
         for (String line : stderr) {
             Matcher m = pattern.matcher(line);
@@ -99,9 +117,13 @@ public final class TurnoutChild implements AutoCloseable {
         return List.copyOf(stdout);
     }
 
-    /** SIGTERM, as {@code kill PID} or a supervisor sends it. */
+    /**
+     * SIGTERM, as {@code kill PID} or a supervisor sends it. Through the handle: {@code
+     * Process.destroy()} also closes our end of the pipes, and what Turnout logs while it drains
+     * would be lost.
+     */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /** Waits for the exit, then for the output to be read to its end; fails after {@code timeout}. */

@@ -3,6 +3,7 @@ package io.turnout.engine.counters;
 import io.turnout.engine.counters.OutcomeWindow;
 import io.turnout.engine.counters.ClusterMetrics;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,6 +16,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ClusterState {
     /** Requests routed while this cluster was the newest in GRADUAL mode (SPEC §2 counter). */
     private final AtomicLong gradualRouted = new AtomicLong();
+    /**
+     * One round-robin position for the whole cluster, not one per selector thread: with a counter
+     * per thread, two threads each cycling on their own interleave into an uneven order.
+     */
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    /** Responses logged at INFO; numbered per version, from 0, as the thesis's prototype did. */
+    private final AtomicLong responsesLogged = new AtomicLong();
     private final LongAdder divergences = new LongAdder();
     private final ClusterMetrics metrics = new ClusterMetrics();
     private final AtomicReference<OutcomeWindow> outcomes = new AtomicReference<>();
@@ -43,6 +51,16 @@ public final class ClusterState {
     /** Continues a GRADUAL transition another process began (SPEC §11 takeover). */
     public void continueGradual(long routed) {
         gradualRouted.set(routed);
+    }
+
+    /** Where the next request starts its round over the servers (SPEC §2). */
+    public int nextRoundRobin() {
+        return roundRobin.getAndIncrement();
+    }
+
+    /** The number of the next {@code Serving response N} line of this version; only called at INFO. */
+    public long nextResponseNumber() {
+        return responsesLogged.getAndIncrement();
     }
 
     public ClusterMetrics metrics() {

@@ -39,7 +39,7 @@ final class ConcurrentPair {
         if (chunked || body.limit() - bodyFrom < bodyLength) {
             return false;
         }
-        cursor.begin(route.shadow(), null, loop.nextRoundRobin());
+        cursor.begin(route.shadow(), null, route.shadow().state().nextRoundRobin());
         ShadowExchange started = new ShadowExchange(loop, exchange, route.newest(), route.shadow(), headRequest);
         if (!started.start(cursor.next(), head, body, bodyFrom, bodyFrom + (int) bodyLength)) {
             return false;

@@ -103,7 +103,7 @@ final class Exchange implements UpstreamOwner {
                 parsed.bodyLength(), parsed.isChunked())) {
             fallback = null; // if L fails, P's answer is already on its way
         }
-        cursor.begin(route.primary(), fallback, loop.nextRoundRobin());
+        cursor.begin(route.primary(), fallback, route.primary().state().nextRoundRobin());
         connectNext();
     }
 
@@ -360,13 +360,13 @@ final class Exchange implements UpstreamOwner {
             context.health().onSuccess(servingCluster, upstream.server);
         }
         servingCluster.state().metrics().onResponse(head.status(), System.nanoTime() - requestStart);
-        int cookies = loop.router().writeCookies(route, servingCluster, cookieScratch);
+        int cookies = loop.router().writeCookies(route, context.writer().snapshot(), servingCluster, cookieScratch);
         Failure unrelayable = response.acceptFinal(cookieScratch, cookies, loop.isDraining());
         if (unrelayable != null) {
             failed(unrelayable, upstream.server, 0, null);
             return false;
         }
-        context.logResponse(upstream.server, servingCluster, route.newest());
+        context.logResponse(upstream.server, servingCluster, route);
         CRC32C digest = concurrent.primaryAnswers(head);
         if (digest != null) {
             response.digestBodyInto(digest);

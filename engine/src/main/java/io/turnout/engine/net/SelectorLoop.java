@@ -46,8 +46,6 @@ public final class SelectorLoop implements Runnable {
     private final Thread thread;
     private SelectionKey acceptKey;
     private long nextSweep;
-    /** Round robin position; per loop, so choosing a server touches no shared cache line. */
-    private int roundRobin;
     private boolean draining;
     private volatile boolean running = true;
 
@@ -314,9 +312,5 @@ public final class SelectorLoop implements Runnable {
 
     UpstreamPool upstreams() {
         return upstreams;
-    }
-
-    int nextRoundRobin() {
-        return roundRobin++;
     }
 }

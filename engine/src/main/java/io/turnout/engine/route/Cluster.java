@@ -21,6 +21,8 @@ public final class Cluster {
     private final TransitionMode mode;
     private final long sessionTimeoutSeconds;
     private final double percentagePerRequest;
+    private final double percentagePerMinute;
+    private final long transitionStartMillis;
     private final boolean mirrorUnsafeMethods;
     private final RollbackPolicy rollback;
     private final List<Server> servers;
@@ -35,6 +37,8 @@ public final class Cluster {
         this.mode = b.mode;
         this.sessionTimeoutSeconds = b.sessionTimeoutSeconds;
         this.percentagePerRequest = b.percentagePerRequest;
+        this.percentagePerMinute = b.percentagePerMinute;
+        this.transitionStartMillis = b.transitionStartMillis;
         this.mirrorUnsafeMethods = b.mirrorUnsafeMethods;
         this.rollback = b.rollback;
         this.servers = List.copyOf(b.servers);
@@ -69,9 +73,42 @@ public final class Cluster {
         return sessionTimeoutSeconds;
     }
 
-    /** Percentage points added to the transition counter per routed request; GRADUAL only. */
+    /** Percentage points added to the transition counter per routed request; GRADUAL only, else 0. */
     public double percentagePerRequest() {
         return percentagePerRequest;
+    }
+
+    /** Percentage points added to the transition counter per minute since the start; GRADUAL only, else 0. */
+    public double percentagePerMinute() {
+        return percentagePerMinute;
+    }
+
+    /** When a per-minute GRADUAL ramp started (epoch milliseconds): when this version was added. */
+    public long transitionStartMillis() {
+        return transitionStartMillis;
+    }
+
+    /**
+     * GRADUAL's transition counter at {@code nowMillis}, 0..100 (SPEC §2): minutes since the start
+     * times the percentage per minute, or routed requests times the percentage per request.
+     */
+    public double transitionCounter(long nowMillis) {
+        if (percentagePerMinute > 0) {
+            double minutes = Math.max(0, nowMillis - transitionStartMillis) / 60_000.0;
+            return Math.min(100.0, minutes * percentagePerMinute);
+        }
+        return state.transitionCounter(percentagePerRequest);
+    }
+
+    /**
+     * Counts a request routed while this cluster is the newest in GRADUAL mode (a per-request
+     * counter counts it first, so the k-th request sees k * p) and returns the counter it is routed by.
+     */
+    public double countGradualRequest(long nowMillis) {
+        if (percentagePerMinute == 0) {
+            state.countGradualRequest(percentagePerRequest);
+        }
+        return transitionCounter(nowMillis);
     }
 
     public boolean mirrorUnsafeMethods() {
@@ -135,6 +172,8 @@ public final class Cluster {
         b.mode = mode;
         b.sessionTimeoutSeconds = sessionTimeoutSeconds;
         b.percentagePerRequest = percentagePerRequest;
+        b.percentagePerMinute = percentagePerMinute;
+        b.transitionStartMillis = transitionStartMillis;
         b.mirrorUnsafeMethods = mirrorUnsafeMethods;
         b.rollback = rollback;
         b.servers = servers;
@@ -153,6 +192,8 @@ public final class Cluster {
         private TransitionMode mode = TransitionMode.INSTANT;
         private long sessionTimeoutSeconds;
         private double percentagePerRequest;
+        private double percentagePerMinute;
+        private long transitionStartMillis;
         private boolean mirrorUnsafeMethods;
         private RollbackPolicy rollback;
         private List<Server> servers = List.of();
@@ -175,6 +216,17 @@ public final class Cluster {
 
         public Builder percentagePerRequest(double percentage) {
             this.percentagePerRequest = percentage;
+            return this;
+        }
+
+        public Builder percentagePerMinute(double percentage) {
+            this.percentagePerMinute = percentage;
+            return this;
+        }
+
+        /** When a per-minute ramp started, in epoch milliseconds; kept across restarts by the state file. */
+        public Builder transitionStartMillis(long epochMillis) {
+            this.transitionStartMillis = epochMillis;
             return this;
         }
 

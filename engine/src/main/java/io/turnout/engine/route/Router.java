@@ -5,6 +5,7 @@ import io.turnout.engine.http.RequestHead;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -26,6 +27,16 @@ public final class Router {
     private static final byte[] HEX = ascii("0123456789abcdef");
 
     private final HttpDate expires = new HttpDate();
+    private final Clock clock;
+
+    public Router() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock the time SESSION's {@code Expires} and GRADUAL's per-minute counter count from; tests fix it */
+    public Router(Clock clock) {
+        this.clock = clock;
+    }
 
     /** Routes {@code request} over {@code snapshot}; returns false when there are no clusters. */
     public boolean route(ClusterSnapshot snapshot, RequestHead request, RouteDecision out) {
@@ -54,9 +65,7 @@ public final class Router {
 
     private void routeGradual(ClusterSnapshot snapshot, RequestHead request, Cluster newest, Cluster previous,
                               RouteDecision out) {
-        // The request counts itself first: the k-th request after the upgrade sees counter k * p.
-        newest.state().countGradualRequest(newest.percentagePerRequest());
-        double counter = newest.state().transitionCounter(newest.percentagePerRequest());
+        double counter = newest.countGradualRequest(clock.millis());
         long cookie = request.findCookie(TRANSITION);
         int bucket;
         if (cookie >= 0 && (int) cookie - (int) (cookie >>> 32) == RouteDecision.UUID_LENGTH) {
@@ -77,6 +86,7 @@ public final class Router {
         }
         out.set(newest, target, target == newest ? previous : newest);
         out.transitionLength = RouteDecision.UUID_LENGTH;
+        out.transitionCounter = counter;
     }
 
     /** The live cluster the client's {@code dynsoftup} cookie names, or null. */
@@ -108,23 +118,29 @@ public final class Router {
 
     /**
      * Writes the complete {@code Set-Cookie} lines for a response served by {@code served} into
-     * {@code scratch}; returns their length.
+     * {@code scratch}; returns their length. They follow the mode of the newest cluster in
+     * {@code inForce}, the snapshot when the response head arrived, not the one the request was
+     * routed by: once L is rolled back (or deleted) while the
+     * request was on its way, its response gets no SESSION expiry and no GRADUAL transition
+     * cookie, as in the thesis's §6.2. A rollback that is still being published when the response
+     * head arrives is not seen; the data path does not wait for the writer.
      */
-    public int writeCookies(RouteDecision decision, Cluster served, byte[] scratch) {
+    public int writeCookies(RouteDecision decision, ClusterSnapshot inForce, Cluster served, byte[] scratch) {
         int n = put(scratch, 0, SET_COOKIE_DYNSOFTUP);
         n = put(scratch, n, served.uuidBytes());
         n = put(scratch, n, PATH_ROOT);
-        Cluster newest = decision.newest;
-        if (newest.mode() == TransitionMode.SESSION) {
+        Cluster newest = inForce.newest();
+        TransitionMode mode = newest == null ? TransitionMode.INSTANT : newest.mode();
+        if (mode == TransitionMode.SESSION) {
             // Sliding session: every response renews it with the newest version's timeout.
             long timeout = newest.sessionTimeoutSeconds();
             n = put(scratch, n, MAX_AGE);
             n = putLong(scratch, n, timeout);
             n = put(scratch, n, EXPIRES);
-            n = put(scratch, n, expires.format(System.currentTimeMillis() / 1000 + timeout));
+            n = put(scratch, n, expires.format(clock.millis() / 1000 + timeout));
         }
         n = put(scratch, n, CRLF);
-        if (decision.transitionLength > 0) {
+        if (decision.transitionLength > 0 && mode == TransitionMode.GRADUAL) {
             n = put(scratch, n, SET_COOKIE_TRANSITION);
             System.arraycopy(decision.transition, 0, scratch, n, decision.transitionLength);
             n += decision.transitionLength;

@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConcurrentModeTest {
     private final List<AutoCloseable> closing = new ArrayList<>();
     private RunningProxy proxy;
+    private Cluster previous;
     private Cluster newest;
 
     @AfterEach
@@ -40,7 +41,7 @@ class ConcurrentModeTest {
     private void start(TestBackend previous, String newestAddress, boolean mirror, Duration responseTimeout) {
         proxy = RunningProxy.start(b -> b.responseTimeout(responseTimeout));
         closing.add(0, proxy);
-        proxy.addCluster("1.0", previous);
+        this.previous = proxy.addCluster("1.0", previous);
         int colon = newestAddress.lastIndexOf(':');
         Server server = new Server(newestAddress.substring(0, colon), Integer.parseInt(newestAddress.substring(colon + 1)));
         newest = proxy.addCluster(Cluster.builder(UUID.randomUUID().toString(), "2.0")
@@ -51,16 +52,28 @@ class ConcurrentModeTest {
         start(previous, latest.address(), mirror, Duration.ofSeconds(30));
     }
 
+    /** SPEC §2: CONCURRENT's cookie is {@code dynsoftup=<uuid of the cluster that served>}, so P's when P answers. */
     @Test
-    void newestAnswering500GivesTheClientThePreviousVersionsAnswer() {
+    void newestAnswering500GivesTheClientThePreviousVersionsAnswerAndItsCookie() {
         TestBackend v1 = backend("v1", r -> Reply.ok("version 1.0"));
         TestBackend v2 = backend("v2", r -> Reply.status(500));
         start(v1, v2, false);
         HttpResponse response = RawHttpClient.get(proxy.port(), "/");
         assertEquals(200, response.status());
         assertEquals("version 1.0", response.bodyText());
+        assertEquals(List.of("dynsoftup=" + previous.uuid() + "; Path=/"), response.headers("Set-Cookie"));
         assertEquals(1, v1.requestCount());
         assertEquals(1, v2.requestCount());
+    }
+
+    @Test
+    void newestAnsweringGivesTheClientItsAnswerAndItsCookie() {
+        TestBackend v1 = backend("v1", r -> Reply.ok("version 1.0"));
+        TestBackend v2 = backend("v2", r -> Reply.ok("version 2.0"));
+        start(v1, v2, false);
+        HttpResponse response = RawHttpClient.get(proxy.port(), "/");
+        assertEquals("version 2.0", response.bodyText());
+        assertEquals(List.of("dynsoftup=" + newest.uuid() + "; Path=/"), response.headers("Set-Cookie"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.turnout.engine.route;
 
+import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
 import io.turnout.engine.testsupport.Reply;
@@ -12,15 +13,12 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SPEC §2 routing modes, per request, over real sockets. */
 class RoutingModesTest {
-    private static final Pattern MAX_AGE = Pattern.compile("Max-Age=(\\d+); Expires=(.+ GMT)");
     private TestBackend v1;
     private TestBackend v2;
     private RunningProxy proxy;
@@ -82,22 +80,6 @@ class RoutingModesTest {
         proxy.removeCluster(old.uuid());
         try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
             assertEquals("version 2.0", get(client, oldCookie).bodyText(), "a deleted version's sessions move on");
-        }
-    }
-
-    @Test
-    void sessionCookieSlidesWithEveryResponse() throws Exception {
-        addNewest(TransitionMode.SESSION);
-        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
-            Matcher first = MAX_AGE.matcher(get(client, null).header("Set-Cookie"));
-            assertTrue(first.find());
-            Thread.sleep(1100); // the Expires date has one-second resolution: this waits for it to move
-            Matcher second = MAX_AGE.matcher(get(client, null).header("Set-Cookie"));
-            assertTrue(second.find());
-            assertEquals("60", second.group(1));
-            java.time.format.DateTimeFormatter http = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME;
-            assertTrue(java.time.ZonedDateTime.parse(second.group(2), http)
-                    .isAfter(java.time.ZonedDateTime.parse(first.group(2), http)), "Expires moved forward");
         }
     }
 
@@ -168,6 +150,48 @@ class RoutingModesTest {
             List<String> cookies = moved.headers("Set-Cookie");
             assertEquals(2, cookies.size());
             assertEquals("transition=" + low + "; Path=/; Max-Age=31536000", cookies.get(1));
+        }
+    }
+
+    /**
+     * The thesis's SESSION run (§6.2.2): once 3.9.2 is stopped and rolled back, "the uuid cookie
+     * in the Set-Cookie header does not have an expiry date". The response after the rollback
+     * follows the mode now in force, not the one the request was routed under.
+     */
+    @Test
+    void theFirstResponseAfterASessionRollbackCarriesNoSessionExpiry() {
+        HttpResponse response = firstResponseAfterRollingBack(TransitionMode.SESSION);
+        assertEquals("version 1.0", response.bodyText());
+        assertEquals(List.of("dynsoftup=" + old.uuid() + "; Path=/"), response.headers("Set-Cookie"));
+    }
+
+    @Test
+    void theFirstResponseAfterAGradualRollbackSetsNoTransitionCookie() {
+        HttpResponse response = firstResponseAfterRollingBack(TransitionMode.GRADUAL);
+        assertEquals("version 1.0", response.bodyText());
+        assertEquals(List.of("dynsoftup=" + old.uuid() + "; Path=/"), response.headers("Set-Cookie"));
+    }
+
+    /**
+     * A newest version in {@code mode} whose only server refuses: the request goes to it, its
+     * server is ejected, the version rolled back, and 1.0 answers. 1.0 answers only once the
+     * rollback is published, as it is in the thesis's runs (there the two race; see Router).
+     */
+    private HttpResponse firstResponseAfterRollingBack(TransitionMode mode) {
+        Cluster.Builder newest = Cluster.builder(UUID.randomUUID().toString(), "2.0").mode(mode)
+                .servers(List.of(new Server("127.0.0.1", TestBackend.refusingPort())));
+        if (mode == TransitionMode.SESSION) {
+            newest.sessionTimeoutSeconds(60);
+        } else {
+            newest.percentagePerRequest(100); // every client moves to 2.0 at once
+        }
+        proxy.addCluster(newest);
+        v1.respondWith(request -> {
+            Await.until("2.0 rolled back", () -> proxy.writer().snapshot().size() == 1);
+            return Reply.ok("version 1.0");
+        });
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port())) {
+            return get(client, null);
         }
     }
 
