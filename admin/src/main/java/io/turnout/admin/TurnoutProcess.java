@@ -138,7 +138,7 @@ public final class TurnoutProcess {
             if (takeover != null) {
                 warnUnlessAcceptQueuesMigrate();
                 takeover.commit();
-                Logger.info("Took over from the Turnout on {}:{}", adminHostToReach(), config.configService().port());
+                LevelTags.notice("Took over from the Turnout on {}:{}", adminHostToReach(), config.configService().port());
             }
         } catch (IOException | RuntimeException e) {
             if (takeover != null) {

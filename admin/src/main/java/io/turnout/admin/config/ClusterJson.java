@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  */
 public final class ClusterJson {
     static final List<String> BODY_KEYS = List.of("cluster");
-    static final List<String> CLUSTER_KEYS = List.of("uuid", "version", "servers", "containers", "upgradeTransition");
+    static final List<String> CLUSTER_KEYS = List.of("uuid", "version", "servers", "containers", "upgradeTransition",
+            "h2cUpgrade");
     static final List<String> SERVER_KEYS = List.of("hostname", "ip", "port");
     static final List<String> CONTAINER_KEYS = List.of("image", "tag", "portToProxy", "environment", "cmd", "name",
             "networkMode", "readyTimeout");
@@ -194,8 +195,9 @@ public final class ClusterJson {
                     "must list at least one server, like [{\"hostname\": \"127.0.0.1\", \"port\": 8080}] (or give containers)");
         }
         Instant start = stored ? transitionStart(f, perMinute) : null;
+        Boolean h2c = f.bool("h2cUpgrade");
         return new ClusterSpec(uuid, version, servers, containers, mode, sessionTimeout, perRequest, perMinute, mirror,
-                rollback, start);
+                rollback, start, h2c != null && h2c);
     }
 
     /** A stored per-minute ramp's start, so that it survives a restart; {@code null} when absent. */
@@ -434,6 +436,9 @@ public final class ClusterJson {
                 cluster.rollback()));
         c.put("uuid", cluster.uuid());
         c.put("version", cluster.version());
+        if (cluster.h2cUpgrade()) {
+            c.put("h2cUpgrade", true);
+        }
         if (cluster.mode() == TransitionMode.GRADUAL) {
             c.put("transitionCounter", number(cluster.transitionCounter(System.currentTimeMillis())));
         }
@@ -488,6 +493,9 @@ public final class ClusterJson {
             c.put("uuid", spec.uuid());
         }
         c.put("version", spec.version());
+        if (spec.h2cUpgrade()) {
+            c.put("h2cUpgrade", true);
+        }
         if (!spec.containers().isEmpty()) {
             JSONArray cs = new JSONArray(spec.containers().size());
             for (ContainerSpec cs1 : spec.containers()) {

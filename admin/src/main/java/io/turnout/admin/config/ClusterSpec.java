@@ -22,6 +22,7 @@ import java.util.UUID;
  * @param percentageTransitionPerRequest GRADUAL only (this or the next), else 0
  * @param percentageTransitionPerMinute  GRADUAL only (this or the previous), else 0
  * @param mirrorUnsafeMethods            CONCURRENT only, else false
+ * @param h2cUpgrade                     clients may switch to h2c through this cluster (off by default)
  * @param rollback        this cluster's own thresholds, or {@code null} for the proxy-wide ones
  * @param transitionStart when a per-minute ramp started, as the state file keeps it; {@code null}
  *                        for a new cluster, whose ramp starts when it is added ({@link #toCluster})
@@ -29,7 +30,7 @@ import java.util.UUID;
 public record ClusterSpec(String uuid, String version, List<ServerSpec> servers, List<ContainerSpec> containers,
         TransitionMode mode, long sessionTimeoutSeconds, double percentageTransitionPerRequest,
         double percentageTransitionPerMinute, boolean mirrorUnsafeMethods, RollbackPolicy rollback,
-        Instant transitionStart) {
+        Instant transitionStart, boolean h2cUpgrade) {
     public static final String DEFAULT_VERSION = "0.0";
 
     public ClusterSpec {
@@ -41,7 +42,7 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
 
     /** A cluster of plain servers in INSTANT mode. */
     public static ClusterSpec instant(String version, List<ServerSpec> servers) {
-        return new ClusterSpec(null, version, servers, List.of(), TransitionMode.INSTANT, 0, 0, 0, false, null, null);
+        return new ClusterSpec(null, version, servers, List.of(), TransitionMode.INSTANT, 0, 0, 0, false, null, null, false);
     }
 
     public static String newUuid() {
@@ -51,7 +52,7 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
     public ClusterSpec withUuid(String newUuid) {
         return new ClusterSpec(newUuid, version, servers, containers, mode, sessionTimeoutSeconds,
                 percentageTransitionPerRequest, percentageTransitionPerMinute, mirrorUnsafeMethods, rollback,
-                transitionStart);
+                transitionStart, h2cUpgrade);
     }
 
     /**
@@ -68,7 +69,7 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
         }
         return new ClusterSpec(uuid, version, servers, started, mode, sessionTimeoutSeconds,
                 percentageTransitionPerRequest, percentageTransitionPerMinute, mirrorUnsafeMethods, rollback,
-                transitionStart);
+                transitionStart, h2cUpgrade);
     }
 
     /** Whether any container records the Docker id of a container started for it earlier. */
@@ -112,6 +113,7 @@ public record ClusterSpec(String uuid, String version, List<ServerSpec> servers,
                 .percentagePerMinute(percentageTransitionPerMinute)
                 .transitionStartMillis(transitionStart != null ? transitionStart.toEpochMilli() : System.currentTimeMillis())
                 .mirrorUnsafeMethods(mirrorUnsafeMethods)
+                .h2cUpgrade(h2cUpgrade)
                 .rollback(rollback)
                 .servers(all)
                 .build();

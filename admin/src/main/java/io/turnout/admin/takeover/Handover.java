@@ -1,9 +1,9 @@
 package io.turnout.admin.takeover;
 
+import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.state.StateFile;
 import io.turnout.engine.route.Cluster;
-import org.tinylog.Logger;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +60,7 @@ public final class Handover {
         }
         Duration bounded = hold.compareTo(MAX_HOLD) > 0 ? MAX_HOLD : hold;
         frozenUntil.set(System.nanoTime() + bounded.toNanos());
-        Logger.info("Handing over to a new Turnout: admin changes are frozen for at most {} s", bounded.toSeconds());
+        LevelTags.notice("Handing over to a new Turnout: admin changes are frozen for at most {} s", bounded.toSeconds());
         Map<String, Long> gradual = new HashMap<>();
         for (Cluster c : catalog.snapshot().clusters()) {
             long routed = c.state().gradualRouted();
@@ -81,7 +81,7 @@ public final class Handover {
             return false;
         }
         committed = true;
-        Logger.info("Handed over to the new Turnout: draining and exiting");
+        LevelTags.notice("Handed over to the new Turnout: draining and exiting");
         handOverAndExit.run();
         return true;
     }
@@ -89,7 +89,7 @@ public final class Handover {
     /** The new process gave up: admin changes go on here. */
     public void abort() {
         if (!committed && frozenUntil.getAndSet(0) != 0) {
-            Logger.info("The new Turnout gave up taking over; admin changes go on here");
+            LevelTags.notice("The new Turnout gave up taking over; admin changes go on here");
         }
     }
 }

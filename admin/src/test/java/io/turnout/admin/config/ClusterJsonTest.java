@@ -343,4 +343,21 @@ class ClusterJsonTest {
         ClusterSpec back = ClusterJson.parseCluster(ClusterJson.toJsonObject(spec), "cluster");
         assertEquals(spec, back);
     }
+
+    /** Issue 12: h2c upgrades are stripped unless the cluster opts in; the choice survives GET and the state file. */
+    @Test
+    void h2cUpgradeIsOffUnlessTheClusterSaysSoAndReadsBackUnchanged() {
+        String servers = "\"servers\": [{\"hostname\": \"127.0.0.1\", \"port\": 8080}]";
+        assertFalse(ClusterJson.parseBody("{\"cluster\": {" + servers + "}}").h2cUpgrade());
+        ClusterSpec allowed = ClusterJson.parseBody("{\"cluster\": {" + servers + ", \"h2cUpgrade\": true}}");
+        assertTrue(allowed.h2cUpgrade());
+        Cluster cluster = allowed.toCluster("u-1", List.of());
+        assertTrue(cluster.h2cUpgrade());
+        JSONObject shown = ClusterJson.toJsonObject(cluster, List.of()).getJSONObject("cluster");
+        assertEquals(Boolean.TRUE, shown.get("h2cUpgrade"));
+        assertTrue(ClusterJson.parseStored(shown, "cluster").h2cUpgrade());
+        InvalidConfigException wrongType = assertThrows(InvalidConfigException.class,
+                () -> ClusterJson.parseBody("{\"cluster\": {" + servers + ", \"h2cUpgrade\": \"yes\"}}"));
+        assertTrue(wrongType.getMessage().contains("h2cUpgrade"), wrongType.getMessage());
+    }
 }

@@ -89,14 +89,15 @@ final class Exchange implements UpstreamOwner {
             answer(503);
             return;
         }
-        int refused = request.begin(parsed, headEnd, false);
+        boolean h2cAllowed = route.primary().h2cUpgrade();
+        int refused = request.begin(parsed, headEnd, h2cAllowed);
         if (refused != 0) {
             answer(refused);
             return;
         }
         boolean headRequest = parsed.method() == RequestHead.Method.HEAD;
         response.forRequest(headRequest, !parsed.isHttp11(), !parsed.keepAlive());
-        upgradeRequested = parsed.wantsTunnel(false);
+        upgradeRequested = parsed.wantsTunnel(h2cAllowed);
         beginTry();
         Cluster fallback = route.fallback();
         if (route.shadow() != null && concurrent.start(this, route, headRequest, request.head(), in.bytes(), headEnd,

@@ -24,6 +24,7 @@ public final class Cluster {
     private final double percentagePerMinute;
     private final long transitionStartMillis;
     private final boolean mirrorUnsafeMethods;
+    private final boolean h2cUpgrade;
     private final RollbackPolicy rollback;
     private final List<Server> servers;
     private final boolean[] ejected;
@@ -40,6 +41,7 @@ public final class Cluster {
         this.percentagePerMinute = b.percentagePerMinute;
         this.transitionStartMillis = b.transitionStartMillis;
         this.mirrorUnsafeMethods = b.mirrorUnsafeMethods;
+        this.h2cUpgrade = b.h2cUpgrade;
         this.rollback = b.rollback;
         this.servers = List.copyOf(b.servers);
         this.ejected = ejected;
@@ -115,6 +117,15 @@ public final class Cluster {
         return mirrorUnsafeMethods;
     }
 
+    /**
+     * Whether a client may switch to h2c (HTTP/2 over cleartext) through {@code Upgrade}. Off
+     * by default: it opens a tunnel past the proxy's checks (h2c smuggling), and RFC 9113 §3.1
+     * dropped it.
+     */
+    public boolean h2cUpgrade() {
+        return h2cUpgrade;
+    }
+
     /** This cluster's own thresholds, or {@code null} to use the proxy-wide ones. */
     public RollbackPolicy rollback() {
         return rollback;
@@ -175,6 +186,7 @@ public final class Cluster {
         b.percentagePerMinute = percentagePerMinute;
         b.transitionStartMillis = transitionStartMillis;
         b.mirrorUnsafeMethods = mirrorUnsafeMethods;
+        b.h2cUpgrade = h2cUpgrade;
         b.rollback = rollback;
         b.servers = servers;
         b.sequence = sequence;
@@ -195,6 +207,7 @@ public final class Cluster {
         private double percentagePerMinute;
         private long transitionStartMillis;
         private boolean mirrorUnsafeMethods;
+        private boolean h2cUpgrade;
         private RollbackPolicy rollback;
         private List<Server> servers = List.of();
         private long sequence;
@@ -227,6 +240,11 @@ public final class Cluster {
         /** When a per-minute ramp started, in epoch milliseconds; kept across restarts by the state file. */
         public Builder transitionStartMillis(long epochMillis) {
             this.transitionStartMillis = epochMillis;
+            return this;
+        }
+
+        public Builder h2cUpgrade(boolean allowed) {
+            this.h2cUpgrade = allowed;
             return this;
         }
 

@@ -1,5 +1,8 @@
 package io.turnout.engine.net;
 
+import io.turnout.engine.route.Cluster;
+import java.util.Locale;
+import java.util.UUID;
 import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.HttpResponse;
 import io.turnout.engine.testsupport.RawHttpClient;
@@ -182,5 +185,24 @@ class MessageFramingTest {
             assertNull(seen.header("HTTP2-Settings"), "HTTP2-Settings reached the server: " + seen);
             assertNotNull(seen.header("X-Forwarded-For"), "a request reached the server past the proxy: " + seen);
         }
+    }
+
+    /** Issue 12: the strip has an opt-in per cluster, for the rare backend that speaks h2c on purpose. */
+    @Test
+    void h2cUpgradeReachesTheServerAndTunnelsWhereTheClusterAllowsIt() {
+        backend = TestBackend.start("h2c", request -> "h2c".equals(request.header("Upgrade"))
+                && request.header("HTTP2-Settings") != null ? Reply.upgradeToEcho() : Reply.status(400));
+        proxy = RunningProxy.start();
+        proxy.addCluster(Cluster.builder(UUID.randomUUID().toString(), "1.0")
+                .servers(RunningProxy.servers(backend)).h2cUpgrade(true));
+        try (RawHttpClient client = RawHttpClient.connect(proxy.port(), Duration.ofSeconds(5))) {
+            client.send("GET /h2c HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+            assertEquals(101, client.readResponse().status());
+            client.send("PRI * HTTP/2.0");
+            assertEquals("PRI * HTTP/2.0", new String(client.readExactly(14), StandardCharsets.US_ASCII));
+        }
+        RecordedRequest seen = backend.lastRequest();
+        assertTrue(seen.header("Connection").toLowerCase(Locale.ROOT).contains("http2-settings"), seen.toString());
     }
 }
