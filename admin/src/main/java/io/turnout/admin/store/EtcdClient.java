@@ -4,6 +4,7 @@ import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONException;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.admin.config.EtcdEndpoint;
 import io.turnout.admin.http.BodyLines;
 import io.turnout.admin.http.HttpConnection;
 import io.turnout.admin.http.HttpResponseReader;

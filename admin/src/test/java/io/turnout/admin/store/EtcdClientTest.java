@@ -1,5 +1,6 @@
 package io.turnout.admin.store;
 
+import io.turnout.admin.config.EtcdEndpoint;
 import io.turnout.admin.support.EtcdTestCluster;
 import io.turnout.engine.testsupport.TestBackend;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package io.turnout.admin.store;
+package io.turnout.admin.config;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -36,12 +36,12 @@ public record EtcdEndpoint(String host, int port) {
         return new EtcdEndpoint(host, uri.getPort());
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return new InetSocketAddress(host, port);
     }
 
     /** The {@code Host} header value. */
-    String hostHeader() {
+    public String hostHeader() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
