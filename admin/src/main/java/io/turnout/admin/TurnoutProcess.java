@@ -11,6 +11,7 @@ import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.docker.DockerProvisioner;
 import io.turnout.admin.state.StateFile;
+import io.turnout.admin.store.FleetClusters;
 import io.turnout.engine.ProxyEngine;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.SnapshotWriter;
@@ -18,7 +19,9 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * One running Turnout: the snapshot writer, the cluster catalog with its Docker provisioner, the
@@ -36,8 +40,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * containers adopted or started first) → state file attached → engine → admin API. The admin API
  * starts last, so no change can arrive before the proxy routes.
  *
+ * <p>In a fleet ({@code store.etcd}, SPEC §10): writer → engine (not yet listening) → the fleet's
+ * store, which seeds etcd if it holds no clusters, reads them into the snapshot and watches →
+ * catalog over that store → engine listening → admin API.
+ *
  * <p>Stop: admin API (no change arrives while draining) → engine drain → the containers, when
- * {@code stopContainersOnExit} → Docker workers → writer.
+ * {@code stopContainersOnExit} → Docker workers → the fleet's watch → writer.
  */
 public final class TurnoutProcess {
 
@@ -85,6 +93,7 @@ public final class TurnoutProcess {
     private volatile ClusterCatalog catalog;
     private volatile ProxyEngine engine;
     private volatile AdminServer admin;
+    private volatile FleetClusters fleet;
 
     public TurnoutProcess(TurnoutConfig config) {
         this(config, System.getenv());
@@ -105,6 +114,10 @@ public final class TurnoutProcess {
      * @throws ListenFailure          when the proxy or the admin API cannot listen
      */
     public void start() throws IOException {
+        if (config.store() != null) {
+            startInFleet();
+            return;
+        }
         // SPEC §5: a state file that exists takes precedence over the config's clusters.
         boolean restoring = config.stateFile() != null && Files.exists(config.stateFile());
         List<ClusterSpec> specs = StateFile.clustersAtStart(config.stateFile(), config.clusters());
@@ -121,8 +134,41 @@ public final class TurnoutProcess {
             // After the clusters at start: a crash during start leaves the previous file whole.
             StateFile.attach(config.stateFile(), c);
         }
-
         ProxyEngine e = new ProxyEngine(config.proxy(), writer);
+        startEngine(e);
+        startAdmin(c, e, e::metricsText);
+    }
+
+    /**
+     * SPEC §10: the clusters come from etcd (the config's are written there only when it holds
+     * none), and the proxy routes only once it has read them. The engine exists before the fleet
+     * so that its rollbacks reach etcd; Docker-managed clusters are refused, so no provisioner.
+     */
+    private void startInFleet() throws IOException {
+        writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
+        ProxyEngine e = new ProxyEngine(config.proxy(), writer);
+        String name = config.store().name() != null ? config.store().name() : defaultProxyName();
+        FleetClusters f = FleetClusters.start(config.store(), name, writer, e.events(), config.clusters());
+        fleet = f;
+        e.health().addRollbackListener(f);
+        ClusterCatalog c = new ClusterCatalog(writer, ClusterProvisioner.NONE, f);
+        catalog = c;
+        startEngine(e);
+        startAdmin(c, e, () -> e.metricsText() + f.metricsText());
+    }
+
+    /** {@code <host name>:<configService.port>}: where an operator finds the proxy that decided a rollback. */
+    private String defaultProxyName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException ex) {
+            host = "localhost";
+        }
+        return host + ":" + config.configService().port();
+    }
+
+    private void startEngine(ProxyEngine e) throws IOException {
         try {
             e.start();
         } catch (BindException b) {
@@ -130,9 +176,10 @@ public final class TurnoutProcess {
         }
         engine = e; // only a started engine is drained in stop()
         Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
+    }
 
-        AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
-                new AdminApi(c, e::metricsText, e.events()));
+    private void startAdmin(ClusterCatalog c, ProxyEngine e, Supplier<String> metrics) throws IOException {
+        AdminServer a = new AdminServer(AdminSettings.of(config.configService()), new AdminApi(c, metrics, e.events()));
         try {
             a.start();
         } catch (IOException io) {
@@ -210,6 +257,10 @@ public final class TurnoutProcess {
                 }
                 d.close();
             }
+            FleetClusters f = fleet;
+            if (f != null) {
+                f.close();
+            }
             SnapshotWriter w = writer;
             if (w != null) {
                 w.close();
@@ -241,6 +292,11 @@ public final class TurnoutProcess {
     /** The started engine, or {@code null}. */
     public ProxyEngine engine() {
         return engine;
+    }
+
+    /** The fleet's etcd store, or {@code null} without {@code store.etcd} or before {@link #start()}. */
+    public FleetClusters fleet() {
+        return fleet;
     }
 
     /** The started admin API server, or {@code null}. */

@@ -151,8 +151,7 @@ public final class EtcdClient {
                 failures.add(member + " (" + describe(e) + ")");
             }
         }
-        throw new EtcdException("etcd is unreachable to watch " + prefix + ": " + String.join(", ", failures),
-                true, false, null);
+        throw new EtcdException("etcd is unreachable: " + String.join(", ", failures), true, false, null);
     }
 
     private Watch openWatch(EtcdEndpoint member, byte[] body) throws IOException {
