@@ -1,6 +1,5 @@
 package io.turnout.admin.store;
 
-import io.turnout.admin.api.AdminApi;
 import io.turnout.admin.catalog.ApiException;
 import io.turnout.admin.catalog.SharedClusters;
 import io.turnout.admin.config.ClusterSpec;
@@ -17,9 +16,9 @@ import org.tinylog.Logger;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class FleetClusters implements SharedClusters, RollbackListener, AutoCloseable {
     static final long HEARTBEAT_MILLIS = 1_000;
+    private static final String CLUSTERS = "/configuration/cluster";
 
     private record PendingRollback(String version, String reason, long keyRevision) {
     }
@@ -103,7 +103,7 @@ public final class FleetClusters implements SharedClusters, RollbackListener, Au
         }
         for (int i = 0; i < configClusters.size(); i++) {
             ClusterSpec spec = configClusters.get(i);
-            ClusterSpec named = spec.withUuid(spec.uuid() != null ? spec.uuid().toLowerCase(java.util.Locale.ROOT)
+            ClusterSpec named = spec.withUuid(spec.uuid() != null ? spec.uuid().toLowerCase(Locale.ROOT)
                     : ClusterSpec.newUuid());
             String key = keys.clusterKey(named.uuid());
             // One transaction per cluster, so each gets its own creating revision, in file order; the
@@ -141,7 +141,7 @@ public final class FleetClusters implements SharedClusters, RollbackListener, Au
                 etcdRevision.accumulateAndGet(r.revision(), Math::max);
                 if (!r.succeeded()) {
                     throw new ApiException(409, "cluster.uuid: " + uuid + " is already in use in the fleet (etcd key "
-                            + key + "); leave uuid out to get a new one, or DELETE " + AdminApi.CLUSTERS + "/" + uuid
+                            + key + "); leave uuid out to get a new one, or DELETE " + CLUSTERS + "/" + uuid
                             + " first");
                 }
                 return r.revision();
@@ -163,7 +163,7 @@ public final class FleetClusters implements SharedClusters, RollbackListener, Au
                 etcdRevision.accumulateAndGet(d.revision(), Math::max);
                 if (d.previous().isEmpty()) {
                     throw new ApiException(404, "no cluster with uuid " + Ascii.printable(uuid) + " in etcd; list them"
-                            + " with GET " + AdminApi.CLUSTERS);
+                            + " with GET " + CLUSTERS);
                 }
                 return d;
             } catch (EtcdException e) {
@@ -187,7 +187,7 @@ public final class FleetClusters implements SharedClusters, RollbackListener, Au
             return new ApiException(502, e.getMessage() + "; " + consequence);
         }
         if (e.uncertain()) {
-            return new ApiException(503, e.getMessage() + "; GET " + AdminApi.CLUSTERS + " shows whether it was");
+            return new ApiException(503, e.getMessage() + "; GET " + CLUSTERS + " shows whether it was");
         }
         return new ApiException(503, e.getMessage() + "; " + consequence + ". PUT and DELETE need etcd; routing goes on "
                 + "with this proxy's last clusters. Retry once etcd is back");
