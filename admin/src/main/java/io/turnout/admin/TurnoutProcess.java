@@ -148,7 +148,12 @@ public final class TurnoutProcess {
         writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
         ProxyEngine e = new ProxyEngine(config.proxy(), writer);
         String name = config.store().name() != null ? config.store().name() : defaultProxyName();
-        FleetClusters f = FleetClusters.start(config.store(), name, writer, e.events(), config.clusters());
+        FleetClusters f;
+        try {
+            f = FleetClusters.start(config.store(), name, writer, e.events(), config.clusters());
+        } catch (InvalidConfigException unreachable) {
+            throw new InvalidConfigException(config.source(), unreachable.getMessage());
+        }
         fleet = f;
         e.health().addRollbackListener(f);
         ClusterCatalog c = new ClusterCatalog(writer, ClusterProvisioner.NONE, f);
