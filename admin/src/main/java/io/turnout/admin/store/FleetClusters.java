@@ -122,10 +122,6 @@ public final class FleetClusters implements SharedClusters, RollbackListener, Au
         Logger.info("Wrote the config file's {} cluster(s) to etcd under {}", configClusters.size(), keys.clustersPrefix());
     }
 
-    public String name() {
-        return name;
-    }
-
     // ---- admin PUT and DELETE -------------------------------------------------------------------
 
     @Override
