@@ -1,5 +1,6 @@
 package io.turnout.admin;
 
+import io.turnout.admin.store.FleetClusters;
 import io.turnout.admin.takeover.Handover;
 import io.turnout.admin.takeover.HandoverState;
 import io.turnout.admin.takeover.TakeoverClient;
@@ -24,6 +25,8 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.net.InetSocketAddress;
@@ -34,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * One running Turnout: the snapshot writer, the cluster catalog with its Docker provisioner, the
@@ -96,6 +100,7 @@ public final class TurnoutProcess {
     private volatile ClusterCatalog catalog;
     private volatile ProxyEngine engine;
     private volatile AdminServer admin;
+    private volatile FleetClusters fleet;
     private volatile StateFile stateFile;
     /** This process handed over to a new one (SPEC §11): what it served is the new one's now. */
     private volatile boolean handedOver;
@@ -130,6 +135,14 @@ public final class TurnoutProcess {
      * @throws io.turnout.admin.takeover.TakeoverFailure when the running Turnout cannot be taken over
      */
     public void start(boolean takeOver) throws IOException {
+        if (config.store() != null) {
+            if (takeOver) {
+                throw new TakeoverFailure("a fleet member (store.etcd) cannot take over from another process yet;"
+                        + " start the new proxy on other ports beside the fleet and retire the old one");
+            }
+            startInFleet();
+            return;
+        }
         TakeoverClient takeover = takeOver ? TakeoverClient.connect(adminHostToReach(), config.configService().port(),
                 config.configService().token(), TAKEOVER_TIMEOUT) : null;
         try {
@@ -185,8 +198,48 @@ public final class TurnoutProcess {
         }
 
         ProxyEngine e = new ProxyEngine(config.proxy(), writer);
+        startEngine(e, handed != null);
+        startAdmin(c, e, e::metricsText, new Handover(c, e::port, statePath, this::handOverAndExit), handed != null);
+    }
+
+    /**
+     * SPEC §10: the clusters come from etcd (the config's are written there only when it holds
+     * none), and the proxy routes only once it has read them. The engine exists before the fleet
+     * so that its rollbacks reach etcd; Docker-managed clusters are refused, so no provisioner.
+     */
+    private void startInFleet() throws IOException {
+        writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
+        ProxyEngine e = new ProxyEngine(config.proxy(), writer);
+        String name = config.store().name() != null ? config.store().name() : defaultProxyName();
+        FleetClusters f;
         try {
-            if (handed != null) {
+            f = FleetClusters.start(config.store(), name, writer, e.events(), config.clusters());
+        } catch (InvalidConfigException unreachable) {
+            throw new InvalidConfigException(config.source(), unreachable.getMessage());
+        }
+        fleet = f;
+        e.health().addRollbackListener(f);
+        ClusterCatalog c = new ClusterCatalog(writer, ClusterProvisioner.NONE, f);
+        catalog = c;
+        startEngine(e, false);
+        startAdmin(c, e, () -> e.metricsText() + f.metricsText(), null, false);
+    }
+
+    /** {@code <host name>:<configService.port>}: where an operator finds the proxy that decided a rollback. */
+    private String defaultProxyName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException ex) {
+            host = "localhost";
+        }
+        return host + ":" + config.configService().port();
+    }
+
+    /** {@code besideRunning}: bind beside the Turnout being taken over (SPEC §11). */
+    private void startEngine(ProxyEngine e, boolean besideRunning) throws IOException {
+        try {
+            if (besideRunning) {
                 e.startBesideRunning();
             } else {
                 e.start();
@@ -196,12 +249,15 @@ public final class TurnoutProcess {
         }
         engine = e; // only a started engine is drained in stop()
         LevelTags.notice("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
+    }
 
-        Handover handover = new Handover(c, e::port, statePath, this::handOverAndExit);
+    /** @param handover this process's side of a takeover, or null when it cannot be taken over */
+    private void startAdmin(ClusterCatalog c, ProxyEngine e, Supplier<String> metrics, Handover handover,
+                            boolean besideRunning) throws IOException {
         AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
-                new AdminApi(c, e::metricsText, e.events(), handover));
+                new AdminApi(c, metrics, e.events(), handover));
         try {
-            a.start(handed != null);
+            a.start(besideRunning);
         } catch (IOException io) {
             throw new ListenFailure("configService.port", "the admin API", config.configService().hostname(),
                     config.configService().port(), io.getCause() != null ? io.getCause() : io);
@@ -315,6 +371,10 @@ public final class TurnoutProcess {
                 }
                 d.close();
             }
+            FleetClusters f = fleet;
+            if (f != null) {
+                f.close();
+            }
             SnapshotWriter w = writer;
             if (w != null) {
                 w.close();
@@ -346,6 +406,11 @@ public final class TurnoutProcess {
     /** The started engine, or {@code null}. */
     public ProxyEngine engine() {
         return engine;
+    }
+
+    /** The fleet's etcd store, or {@code null} without {@code store.etcd} or before {@link #start()}. */
+    public FleetClusters fleet() {
+        return fleet;
     }
 
     /** The started admin API server, or {@code null}. */

@@ -179,6 +179,10 @@ public final class AdminApi implements AdminHandler {
         JSONObject status = new JSONObject();
         status.put("status", "UP");
         status.put("clusters", clusters);
+        if (catalog.shared() != null) {
+            // SPEC §10: the proxy is up and routing even while its store is down; this says which.
+            status.put("store", catalog.shared().status());
+        }
         return done(AdminResponse.json(200, JSON.toJSONString(status)));
     }
 

@@ -1,6 +1,7 @@
 package io.turnout.admin.catalog;
 
 import io.turnout.admin.config.ClusterSpec;
+import io.turnout.admin.config.ConfigLoader;
 import io.turnout.admin.config.ContainerSpec;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
@@ -32,16 +33,27 @@ import java.util.concurrent.atomic.AtomicReference;
  * rollback the engine's health monitor publishes on its own. Both are seen here the same way, as
  * a cluster missing from the next snapshot, and {@link ClusterProvisioner#retired} is called once
  * for it, so a rolled-back version's containers are removed like a deleted one's.
+ *
+ * <p>In a fleet ({@link SharedClusters}, SPEC §10) PUT and DELETE go to the shared store instead,
+ * which publishes them through the same writer once etcd has them; clusters with containers are
+ * refused there.
  */
 public final class ClusterCatalog {
     private final SnapshotWriter writer;
     private final ClusterProvisioner provisioner;
+    private final SharedClusters shared;
     /** By lower-case uuid; written inside mutations (writer thread), read anywhere. */
     private final Map<String, ClusterSpec> specs = new ConcurrentHashMap<>();
 
     public ClusterCatalog(SnapshotWriter writer, ClusterProvisioner provisioner) {
+        this(writer, provisioner, null);
+    }
+
+    /** A catalog whose clusters live in {@code shared}, or this proxy's own when it is {@code null}. */
+    public ClusterCatalog(SnapshotWriter writer, ClusterProvisioner provisioner, SharedClusters shared) {
         this.writer = writer;
         this.provisioner = provisioner;
+        this.shared = shared;
         writer.addListener(this::published);
     }
 
@@ -56,6 +68,11 @@ public final class ClusterCatalog {
 
     public ClusterSnapshot snapshot() {
         return writer.snapshot();
+    }
+
+    /** The fleet's store, or {@code null} when the clusters are this proxy's own. */
+    public SharedClusters shared() {
+        return shared;
     }
 
     /** The spec a live cluster was added with, or {@code null}. */
@@ -89,6 +106,14 @@ public final class ClusterCatalog {
     public CompletableFuture<Cluster> add(ClusterSpec spec) {
         String uuid = (spec.uuid() != null ? spec.uuid() : ClusterSpec.newUuid()).toLowerCase(Locale.ROOT);
         ClusterSpec named = spec.withUuid(uuid);
+        if (shared != null) {
+            if (!spec.containers().isEmpty()) {
+                return CompletableFuture.failedFuture(new ApiException(400, "cluster.containers: "
+                        + ConfigLoader.FLEET_CONTAINERS));
+            }
+            // The store completes once this proxy's own snapshot has the cluster (SPEC §10).
+            return shared.create(named).thenApply(created -> writer.snapshot().byUuid(created));
+        }
         if (writer.snapshot().byUuid(uuid) != null) {
             // Early answer that starts no container; the check that counts is in the mutation.
             return CompletableFuture.failedFuture(duplicate(uuid));
@@ -103,6 +128,9 @@ public final class ClusterCatalog {
      * it, or with {@link MutationRejected} 404.
      */
     public CompletableFuture<Cluster> remove(String uuid) {
+        if (shared != null) {
+            return shared.delete(uuid.toLowerCase(Locale.ROOT));
+        }
         AtomicReference<Cluster> removed = new AtomicReference<>();
         return writer.submit(current -> {
             Cluster cluster = current.byUuid(uuid);

@@ -35,12 +35,16 @@ public final class ConfigLoader {
     /** A config file is a few kilobytes; anything this large is the wrong file. */
     static final long MAX_FILE_BYTES = 4L * 1024 * 1024;
 
-    static final List<String> TOP_KEYS = List.of("proxy", "configService", "dockerHost", "stateFile", "rollback",
-            "cluster", "clusters");
+    static final List<String> TOP_KEYS = List.of("proxy", "configService", "dockerHost", "stateFile", "store",
+            "rollback", "cluster", "clusters");
     static final List<String> PROXY_KEYS = List.of("port", "hostname", "connectTimeout", "responseTimeout",
             "headTimeout", "bodyTimeout", "idleTimeout", "drainTimeout", "selectorThreads", "maxConnections", "maxRetries");
     static final List<String> CONFIG_SERVICE_KEYS = List.of("port", "hostname", "token");
     static final List<String> DOCKER_HOST_KEYS = List.of("socket", "ip", "port", "stopContainersOnExit");
+
+    /** SPEC §10: who owns a container in a fleet is not designed yet. */
+    public static final String FLEET_CONTAINERS = "Docker-managed clusters are refused while store.etcd is set "
+            + "(who starts and stops a container in a fleet is not designed yet); give servers instead";
 
     /** Upper bound for any timeout, in seconds: a day. */
     private static final long MAX_TIMEOUT_SECONDS = 86_400;
@@ -124,7 +128,13 @@ public final class ConfigLoader {
             }
             stateFile = Path.of(state);
         }
-        return new TurnoutConfig(source, proxy, configService, dockerHost, stateFile, clusters(top));
+        EtcdSpec store = EtcdSpec.parse(top);
+        if (store != null && stateFile != null) {
+            throw new InvalidConfigException("stateFile", "cannot be used with store.etcd: the clusters live in etcd, "
+                    + "one source of truth; remove stateFile (or store)");
+        }
+        return new TurnoutConfig(source, proxy, configService, dockerHost, stateFile, clusters(top, store != null),
+                store);
     }
 
     private static ProxySettings proxy(JsonFields top, RollbackPolicy rollback) {
@@ -227,8 +237,11 @@ public final class ConfigLoader {
         return new DockerHostSpec(socket, ip, port, stop != null && stop);
     }
 
-    /** {@code cluster} and {@code clusters}, in file order, with uuids unique (ignoring case). */
-    private static List<ClusterSpec> clusters(JsonFields top) {
+    /**
+     * {@code cluster} and {@code clusters}, in file order, with uuids unique (ignoring case); in a
+     * fleet ({@code store.etcd}) without containers.
+     */
+    private static List<ClusterSpec> clusters(JsonFields top, boolean fleet) {
         List<ClusterSpec> out = new ArrayList<>();
         List<String> paths = new ArrayList<>();
         for (String key : top.raw().keySet()) {
@@ -251,6 +264,9 @@ public final class ConfigLoader {
         }
         Map<String, String> seen = new HashMap<>();
         for (int i = 0; i < out.size(); i++) {
+            if (fleet && !out.get(i).containers().isEmpty()) {
+                throw new InvalidConfigException(paths.get(i) + ".containers", FLEET_CONTAINERS);
+            }
             String uuid = out.get(i).uuid();
             if (uuid != null) {
                 String earlier = seen.putIfAbsent(uuid.toLowerCase(Locale.ROOT), paths.get(i));

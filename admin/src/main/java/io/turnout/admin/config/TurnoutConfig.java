@@ -18,15 +18,23 @@ import java.util.Objects;
  * @param dockerHost    the {@code dockerHost} block, or {@code null} when absent; see
  *                      {@code DockerProvisioner.forHost}
  * @param stateFile     SPEC §5, or {@code null}
- * @param clusters      the clusters to load at start, in the order the file gives them
+ * @param clusters      the clusters to load at start, in the order the file gives them; with a
+ *                      {@code store}, written to etcd only when it holds none (SPEC §10)
+ * @param store         the {@code store.etcd} block, or {@code null}: the clusters are this proxy's own
  */
 public record TurnoutConfig(String source, ProxySettings proxy, ConfigServiceSpec configService,
-        DockerHostSpec dockerHost, Path stateFile, List<ClusterSpec> clusters) {
+        DockerHostSpec dockerHost, Path stateFile, List<ClusterSpec> clusters, EtcdSpec store) {
     public TurnoutConfig {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(proxy, "proxy");
         Objects.requireNonNull(configService, "configService");
         clusters = List.copyOf(clusters);
+    }
+
+    /** A proxy that keeps its clusters to itself (no {@code store}). */
+    public TurnoutConfig(String source, ProxySettings proxy, ConfigServiceSpec configService,
+                         DockerHostSpec dockerHost, Path stateFile, List<ClusterSpec> clusters) {
+        this(source, proxy, configService, dockerHost, stateFile, clusters, null);
     }
 
     /** The config as one line of JSON for the start-up log; the admin token is masked. */
@@ -68,6 +76,18 @@ public record TurnoutConfig(String source, ProxySettings proxy, ConfigServiceSpe
         }
         if (stateFile != null) {
             out.put("stateFile", stateFile.toString());
+        }
+        if (store != null) {
+            JSONObject etcd = new JSONObject();
+            etcd.put("endpoints", store.endpoints().stream().map(EtcdEndpoint::toString).toList());
+            etcd.put("prefix", store.prefix());
+            etcd.put("dialTimeout", ClusterJson.seconds(store.dialTimeout()));
+            if (store.name() != null) {
+                etcd.put("name", store.name());
+            }
+            JSONObject s = new JSONObject();
+            s.put("etcd", etcd);
+            out.put("store", s);
         }
         out.put("rollback", ClusterJson.rollbackJson(proxy.rollback()));
         JSONArray cl = new JSONArray(clusters.size());

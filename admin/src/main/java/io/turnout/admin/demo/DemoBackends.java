@@ -43,6 +43,21 @@ public final class DemoBackends implements AutoCloseable {
         this.servers = servers;
     }
 
+    /**
+     * The backends alone, for {@code scripts/turnout fleet-demo}, whose proxies are separate
+     * processes: they serve until the process is killed.
+     */
+    public static void main(String[] args) {
+        try {
+            DemoBackends demo = start();
+            System.out.println("Demo backends: version 1.0 on " + HOST + ":" + demo.port("1.0") + ", version 2.0 on "
+                    + HOST + ":" + demo.port("2.0"));
+        } catch (InvalidConfigException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        }
+    }
+
     /** Starts 1.0 on {@value #V1_PORT} and 2.0 on {@value #V2_PORT}. */
     public static DemoBackends start() {
         return start(HOST, V1_PORT, V2_PORT);

@@ -4,6 +4,10 @@ import com.alibaba.fastjson2.JSON;
 import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONException;
 import com.alibaba.fastjson2.JSONObject;
+import io.turnout.admin.http.BodyLines;
+import io.turnout.admin.http.HttpConnection;
+import io.turnout.admin.http.HttpResponseReader;
+import io.turnout.admin.http.ResponseHead;
 import io.turnout.engine.http.Ascii;
 import org.tinylog.Logger;
 
@@ -129,7 +133,7 @@ public final class DockerClient {
             ex.failUnlessSuccess(what);
             InputStream body = ex.body;
             while (true) {
-                String line = readBodyLine(body);
+                String line = BodyLines.next(body, MAX_ERROR_BYTES, "Docker's pull progress");
                 if (line == null) {
                     return;
                 }
@@ -295,37 +299,16 @@ public final class DockerClient {
     }
 
     private Exchange exchange(String method, String path, byte[] body, Duration idle) throws DockerException {
-        DockerConnection connection;
+        HttpConnection connection;
         try {
-            connection = DockerConnection.open(endpoint, connectTimeout);
+            connection = HttpConnection.open(endpoint.openChannel(), endpoint.address(), connectTimeout);
         } catch (IOException e) {
             throw new DockerException("cannot reach Docker at " + endpoint + ": " + describe(e), e);
         }
         try {
             connection.idleTimeout(idle);
-            StringBuilder head = new StringBuilder(256)
-                    .append(method).append(' ').append(path).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(endpoint.hostHeader()).append("\r\n")
-                    .append("User-Agent: turnout\r\n")
-                    .append("Accept: application/json\r\n")
-                    // One exchange per connection: simple, and the admin path is not hot.
-                    .append("Connection: close\r\n");
-            if (body != null) {
-                if (body.length > 0) {
-                    head.append("Content-Type: application/json\r\n");
-                }
-                head.append("Content-Length: ").append(body.length).append("\r\n");
-            }
-            head.append("\r\n");
-            byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
-            byte[] request = headBytes;
-            if (body != null && body.length > 0) {
-                request = new byte[headBytes.length + body.length];
-                System.arraycopy(headBytes, 0, request, 0, headBytes.length);
-                System.arraycopy(body, 0, request, headBytes.length, body.length);
-            }
-            connection.write(request);
-            HttpResponseReader reader = new HttpResponseReader(connection.input());
+            connection.send(method, path, endpoint.hostHeader(), body);
+            HttpResponseReader reader = new HttpResponseReader(connection.input(), "Docker");
             ResponseHead responseHead = reader.readHead();
             return new Exchange(connection, responseHead, reader.body(responseHead, method));
         } catch (IOException e) {
@@ -336,11 +319,11 @@ public final class DockerClient {
 
     /** An open response: its head and its framed body. Closing it closes the connection. */
     private static final class Exchange implements AutoCloseable {
-        final DockerConnection connection;
+        final HttpConnection connection;
         final ResponseHead head;
         final InputStream body;
 
-        Exchange(DockerConnection connection, ResponseHead head, InputStream body) {
+        Exchange(HttpConnection connection, ResponseHead head, InputStream body) {
             this.connection = connection;
             this.head = head;
             this.body = body;
@@ -407,28 +390,12 @@ public final class DockerClient {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    private static void closeQuietly(DockerConnection connection) {
+    private static void closeQuietly(HttpConnection connection) {
         try {
             connection.close();
         } catch (IOException e) {
             Logger.debug(e, "Closing a Docker connection failed");
         }
-    }
-
-    /** One line of a streaming body, without its LF; null at the end of the body. */
-    private static String readBodyLine(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-        int b;
-        while ((b = in.read()) != -1) {
-            if (b == '\n') {
-                return line.toString(StandardCharsets.UTF_8);
-            }
-            if (line.size() >= MAX_ERROR_BYTES) {
-                throw new IOException("a pull progress line from Docker exceeds " + MAX_ERROR_BYTES + " bytes");
-            }
-            line.write(b);
-        }
-        return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
     }
 
     // ---- JSON and small helpers ------------------------------------------------------------

@@ -12,9 +12,11 @@ import org.tinylog.Logger;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +36,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final EventLog events;
     private final int probeTimeoutMillis;
     private final Map<String, Long> rollbacksByVersion = new ConcurrentHashMap<>();
+    private final List<RollbackListener> rollbackListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "turnout-prober");
         thread.setDaemon(true);
@@ -54,6 +57,11 @@ public final class HealthMonitor implements AutoCloseable {
     /** Rollbacks so far, by the version rolled back. */
     public Map<String, Long> rollbacksByVersion() {
         return new TreeMap<>(rollbacksByVersion);
+    }
+
+    /** {@code listener} hears of every rollback from now on; see {@link RollbackListener}. */
+    public void addRollbackListener(RollbackListener listener) {
+        rollbackListeners.add(listener);
     }
 
     public RollbackPolicy policyOf(Cluster cluster) {
@@ -159,6 +167,14 @@ public final class HealthMonitor implements AutoCloseable {
         Logger.warn("Removing cluster from configuration - version: {} {}", cluster.version(), cluster.servers());
         events.record(Event.Type.ROLLBACK, uuid, cluster.version(), null, reason);
         rollbacksByVersion.merge(cluster.version(), 1L, Long::sum);
+        for (RollbackListener listener : rollbackListeners) {
+            try {
+                listener.rolledBack(cluster, reason);
+            } catch (RuntimeException e) {
+                // The rollback itself stands: routing must drop the version whatever a listener does.
+                Logger.error(e, "Rollback listener failed for version {}", cluster.version());
+            }
+        }
         return snapshot.without(uuid);
     }
 

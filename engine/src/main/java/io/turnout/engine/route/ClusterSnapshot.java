@@ -105,6 +105,18 @@ public final class ClusterSnapshot {
         return new ClusterSnapshot(next, generation + 1, nextSequence + 1);
     }
 
+    /**
+     * Adds a cluster that brings its own insertion sequence, so that equal versions rank alike on
+     * every proxy of a fleet (SPEC §10: there it is the etcd revision that created the cluster's
+     * key). Later {@link #with} calls number after it.
+     */
+    public ClusterSnapshot withSequenced(Cluster cluster) {
+        Cluster[] next = Arrays.copyOf(clusters, clusters.length + 1);
+        next[clusters.length] = cluster;
+        Arrays.sort(next, ROUTING_ORDER);
+        return new ClusterSnapshot(next, generation + 1, Math.max(nextSequence, cluster.sequence() + 1));
+    }
+
     /** Replaces the cluster with the same uuid (ejection, re-admission); order is unchanged. */
     public ClusterSnapshot replacing(Cluster cluster) {
         Cluster[] next = clusters.clone();

@@ -87,6 +87,27 @@ class RollbackTest {
     }
 
     @Test
+    void rollbackListenersHearEachRollbackOnceAndAFailingOneDoesNotStopIt() {
+        TestBackend v1 = closeLater(TestBackend.start("v1", request -> Reply.ok("version 1.0")));
+        TestBackend v2 = closeLater(TestBackend.start("v2", request -> Reply.status(500)));
+        RunningProxy proxy = closeLater(RunningProxy.start(b -> b.rollback(new RollbackPolicy(100, 20, 0.5))));
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        proxy.engine().health().addRollbackListener((cluster, reason) -> {
+            throw new IllegalStateException("a listener that fails");
+        });
+        proxy.engine().health().addRollbackListener((cluster, reason) -> heard.add(cluster.uuid() + " " + reason));
+        proxy.addCluster("1.0", v1);
+        Cluster newest = proxy.addCluster("2.0", v2);
+        for (int i = 0; i < 40; i++) {
+            RawHttpClient.get(proxy.port(), "/");
+        }
+        proxy.settle();
+        assertNull(proxy.writer().snapshot().byUuid(newest.uuid()), "rolled back although a listener threw");
+        assertEquals(1, heard.size(), heard::toString);
+        assertTrue(heard.get(0).startsWith(newest.uuid() + " failure ratio 20/20"), heard::toString);
+    }
+
+    @Test
     void newestAnswering500OnSixtyPercentIsRolledBackAfterTheWindow() {
         assertEquals(true, rollsBack(6));
     }

@@ -1,4 +1,4 @@
-package io.turnout.admin.docker;
+package io.turnout.admin.http;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Our framing of Docker's responses: one row per wire form, with the body it must yield. */
+/** Our framing of the responses of the services we call (Docker, etcd): one row per wire form, with the body it must yield. */
 class HttpResponseReaderTest {
 
     static Stream<Arguments> wellFramedResponses() {
@@ -57,7 +57,7 @@ class HttpResponseReaderTest {
     @MethodSource("wellFramedResponses")
     void wellFramedResponseYieldsItsBody(String name, String wire, String method, int status, String body)
             throws IOException {
-        HttpResponseReader reader = new HttpResponseReader(stream(wire));
+        HttpResponseReader reader = new HttpResponseReader(stream(wire), "Docker");
         ResponseHead head = reader.readHead();
         assertEquals(status, head.status());
         assertEquals(body, new String(reader.body(head, method).readAllBytes(), StandardCharsets.ISO_8859_1));
@@ -66,7 +66,7 @@ class HttpResponseReaderTest {
     @Test
     void chunkedBodyLeavesTheBytesAfterItUnread() throws IOException {
         InputStream in = stream("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\nNEXT");
-        HttpResponseReader reader = new HttpResponseReader(in);
+        HttpResponseReader reader = new HttpResponseReader(in, "Docker");
         ResponseHead head = reader.readHead();
         assertEquals("a", new String(reader.body(head, "GET").readAllBytes(), StandardCharsets.ISO_8859_1));
         assertEquals("NEXT", new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
@@ -75,7 +75,7 @@ class HttpResponseReaderTest {
     @Test
     void chunkedBodyReadAByteAtATimeYieldsTheSameData() throws IOException {
         HttpResponseReader reader = new HttpResponseReader(stream(
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"));
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n"), "Docker");
         InputStream body = reader.body(reader.readHead(), "GET");
         StringBuilder read = new StringBuilder();
         for (int c = body.read(); c != -1; c = body.read()) {
@@ -87,7 +87,7 @@ class HttpResponseReaderTest {
     @Test
     void headersAreCaseInsensitiveAndRepeatsAreJoined() throws IOException {
         ResponseHead head = new HttpResponseReader(stream(
-                "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nX-A: 1\r\nx-a: 2\r\n\r\n")).readHead();
+                "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nX-A: 1\r\nx-a: 2\r\n\r\n"), "Docker").readHead();
         assertEquals("1.41", head.header("api-version"));
         assertEquals("1, 2", head.header("x-a"));
     }
@@ -117,7 +117,7 @@ class HttpResponseReaderTest {
     @MethodSource("brokenResponses")
     void brokenBodyFramingIsAnError(String name, String wire, Class<? extends IOException> expected) {
         assertThrows(expected, () -> {
-            HttpResponseReader reader = new HttpResponseReader(stream(wire));
+            HttpResponseReader reader = new HttpResponseReader(stream(wire), "Docker");
             ResponseHead head = reader.readHead();
             reader.body(head, "GET").readAllBytes();
         });
@@ -126,7 +126,7 @@ class HttpResponseReaderTest {
     @Test
     void trailersWithoutEndAreCutOffBeforeTheStreamIs() throws IOException {
         HttpResponseReader reader = new HttpResponseReader(stream("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "1\r\na\r\n0\r\n" + "X-T: t\r\n".repeat(3000)));
+                + "1\r\na\r\n0\r\n" + "X-T: t\r\n".repeat(3000)), "Docker");
         InputStream body = reader.body(reader.readHead(), "GET");
         IOException e = assertThrows(IOException.class, body::readAllBytes);
         assertTrue(e.getMessage().contains("chunk framing from Docker exceeds"), e.getMessage());
@@ -146,7 +146,7 @@ class HttpResponseReaderTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("brokenHeads")
     void brokenHeadIsAnError(String name, String wire) {
-        assertThrows(IOException.class, () -> new HttpResponseReader(stream(wire)).readHead());
+        assertThrows(IOException.class, () -> new HttpResponseReader(stream(wire), "Docker").readHead());
     }
 
     private static InputStream stream(String wire) {
