@@ -105,24 +105,31 @@ def main():
             w(f"| turnout-baseline jar | `{env('BASELINE_JAR')}` |")
     w("")
     threads = int(env("THREADS"))
-    w(f"Each proxy and the nginx origin run with {threads} {'worker/thread' if threads == 1 else 'workers/threads'} "
-      f"(Turnout `selectorThreads`, nginx `worker_processes`, HAProxy `nbthread`); wrk runs with "
-      f"{env('WRK_THREADS')} thread{'' if env('WRK_THREADS') == '1' else 's'} and "
-      f"{env('CONNS')} connections unless the case says otherwise. Each Turnout JVM first gets "
-      f"{env('JIT_WARMUP')} s of load (JIT warm-up); each case gives every target {env('WARMUP')} s of warm-up, then "
-      f"{env('RUNS')} runs of {env('DURATION')} s, interleaved across the targets; each column is the median of the "
-      "runs. Everything shares "
-      f"the same {env('NPROC')} cores over loopback. Latency percentiles are wrk's (`--latency`). *errors* counts "
-      "wrk's socket errors and non-2xx answers over all runs. *CPU/req* is the user and system CPU time the "
-      "target's process (with its children: nginx's workers) spent over a run, divided by the requests wrk "
-      "counted (from `/proc/PID/stat`); for *direct* it is the origin's own. On a shared machine it moves far "
-      "less than req/s.")
-    if baseline:
+    if not (rows or memory):
+        # Only the takeover case ran: it says how it ran itself.
+        w(f"Each proxy and the nginx origin run with {threads} "
+          f"{'worker/thread' if threads == 1 else 'workers/threads'} (Turnout `selectorThreads`, nginx "
+          f"`worker_processes`, HAProxy `nbthread`); everything shares the same {env('NPROC')} cores over loopback.")
         w("")
-        w("*turnout-baseline* is a second Turnout jar (see the machine table), started the same way and measured "
-          "in the same run: its runs interleave with the others', next to Turnout's (after it in odd runs, "
-          "before it in even ones).")
-    w("")
+    else:
+        w(f"Each proxy and the nginx origin run with {threads} {'worker/thread' if threads == 1 else 'workers/threads'} "
+          f"(Turnout `selectorThreads`, nginx `worker_processes`, HAProxy `nbthread`); wrk runs with "
+          f"{env('WRK_THREADS')} thread{'' if env('WRK_THREADS') == '1' else 's'} and "
+          f"{env('CONNS')} connections unless the case says otherwise. Each Turnout JVM first gets "
+          f"{env('JIT_WARMUP')} s of load (JIT warm-up); each case gives every target {env('WARMUP')} s of warm-up, then "
+          f"{env('RUNS')} runs of {env('DURATION')} s, interleaved across the targets; each column is the median of the "
+          "runs. Everything shares "
+          f"the same {env('NPROC')} cores over loopback. Latency percentiles are wrk's (`--latency`). *errors* counts "
+          "wrk's socket errors and non-2xx answers over all runs. *CPU/req* is the user and system CPU time the "
+          "target's process (with its children: nginx's workers) spent over a run, divided by the requests wrk "
+          "counted (from `/proc/PID/stat`); for *direct* it is the origin's own. On a shared machine it moves far "
+          "less than req/s.")
+        if baseline:
+            w("")
+            w("*turnout-baseline* is a second Turnout jar (see the machine table), started the same way and measured "
+              "in the same run: its runs interleave with the others', next to Turnout's (after it in odd runs, "
+              "before it in even ones).")
+        w("")
 
     if cases:
         w("| case | target | req/s | p50 | p99 | × direct | × nginx | × HAProxy | CPU/req | CPU × nginx | errors "
@@ -295,8 +302,9 @@ def takeover_section(w, takeover, steps, warnings):
       f"that sends `Connection: close` (a new connection per request). Each wrk run lasts the whole sequence: 2 s of "
       f"load, then each takeover as soon as the previous one is done, with {pause} s of load between them, and "
       f"{pause} s after the last; then SIGINT (wrk prints its totals). The proxies run one after another, each "
-      f"alone under load. **Turnout**: `scripts/turnout -configFile=F -takeover` with the running one's config "
-      f"file (the same proxy and admin ports); a takeover is done when the new process has logged \"Took over from\" "
+      f"alone under load. **Turnout**: `scripts/turnout -configFile=F -logLevel=INFO -takeover` with the running one's "
+      f"config file (the same proxy and admin ports), its per-response INFO line kept at WARN (a tinylog property); "
+      f"a takeover is done when the new process has logged \"Took over from\" "
       f"and the old one has exited. **HAProxy**: its seamless reload, `{env('HAPROXY_RELOAD')}` (standalone "
       f"processes; master-worker reloads pass the sockets the same way), with `expose-fd listeners` on the stats "
       f"socket and `option idle-close-on-response` (idle keep-alive connections get one more answer, with "
@@ -324,7 +332,7 @@ def takeover_section(w, takeover, steps, warnings):
             done_text = f"{done}" + (f" ({failed} failed)" if failed else "")
             total = sum(errors)
             err = f"**{total}**" if proxy == "turnout" else f"{total}"
-            w(f"| {label} | {name} | {done_text} | {requests:,} in {secs:.0f} s | {' | '.join(str(e) for e in errors)} "
+            w(f"| {label} | {name} | {done_text} | {requests:,} in {secs:.0f} s ({requests / secs / 1000:.1f}k/s) | {' | '.join(str(e) for e in errors)} "
               f"| {err} | {spread([r[1] for r in rows])} | {spread([r[2] for r in rows])} | {status_text} |")
             notes += [f"{proxy}, {label}, takeover {r[0]}: {r[4]}" for r in rows if r[4]]
     w("")
