@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Writes the Markdown block of docs/BENCHMARKS.md from the results scripts/bench collected.
 
-Usage: report.py RESULTS.tsv MEMORY.tsv [STRACE.tsv]   (the run's settings and facts come from R_* environment variables)
+Usage: report.py RESULTS.tsv MEMORY.tsv [STRACE.tsv [TAKEOVER.tsv STEPS.tsv WARNINGS.txt]]
+(the run's settings and facts come from R_* environment variables)
 RESULTS.tsv rows: case, target, run, req/s, p50 µs, p99 µs, errors, CPU µs per request (of the
 process serving the target, its children included: the origin for "direct").
 MEMORY.tsv rows: target, VmRSS KiB after warm-up, with the connections silent, after one request on
 each; connections held silent, held after the requests; requests answered.
 STRACE.tsv rows: target, syscall, calls per request (keep-alive small under strace -c -f).
+TAKEOVER.tsv rows (the takeover case, SPEC §11): load (keepalive|close), proxy, takeovers done, failed,
+seconds of load, requests, wrk's socket errors connect, read, write, timeout, non-2xx answers.
+STEPS.tsv rows: load, proxy, n, s until the new process served, s until the old one was gone, the old
+one's exit status, a note ("-" where unknown). WARNINGS.txt: Turnout's log lines at WARN or above.
 Only the cases that ran are reported. A "turnout-baseline" target (and "MODE-baseline") is a second
 Turnout jar measured in the same run; its rows stand beside Turnout's, and a table gives new ÷ baseline.
 """
@@ -19,6 +24,8 @@ CASES = ["keep-alive small", "1 MiB bodies", "Connection: close", "1,000 connect
 TARGETS = ["direct", "turnout", "turnout-baseline", "nginx", "haproxy"]
 MODES = ["INSTANT", "SESSION", "GRADUAL", "CONCURRENT"]
 SPLIT = "split write"
+TAKEOVER_LOADS = [("keepalive", "keep-alive"), ("close", "Connection: close")]
+TAKEOVER_PROXIES = ["turnout", "haproxy", "nginx"]
 
 
 def env(name):
@@ -34,6 +41,17 @@ def main():
     for line in open(sys.argv[2]):
         target, *values = line.rstrip("\n").split("\t")
         memory[target] = [int(v) for v in values]
+    takeover, steps, warnings = {}, defaultdict(list), []
+    if len(sys.argv) > 5:
+        for line in open(sys.argv[4]):
+            load, proxy, *values = line.rstrip("\n").split("\t")
+            done, failed, secs, requests, *errors = values
+            takeover[load, proxy] = (int(done), int(failed), float(secs), int(requests), [int(e) for e in errors])
+        for line in open(sys.argv[5]):
+            load, proxy, n, ready, gone, rc, note = line.rstrip("\n").split("\t")
+            steps[load, proxy].append((int(n), ready, gone, rc, note))
+    if len(sys.argv) > 6 and os.path.exists(sys.argv[6]):
+        warnings = [l.rstrip("\n") for l in open(sys.argv[6]) if l.strip()]
 
     def has(case, target):
         return bool(rows.get(case, {}).get(target))
@@ -88,24 +106,31 @@ def main():
             w(f"| turnout-baseline jar | `{env('BASELINE_JAR')}` |")
     w("")
     threads = int(env("THREADS"))
-    w(f"Each proxy and the nginx origin run with {threads} {'worker/thread' if threads == 1 else 'workers/threads'} "
-      f"(Turnout `selectorThreads`, nginx `worker_processes`, HAProxy `nbthread`); wrk runs with "
-      f"{env('WRK_THREADS')} thread{'' if env('WRK_THREADS') == '1' else 's'} and "
-      f"{env('CONNS')} connections unless the case says otherwise. Each Turnout JVM first gets "
-      f"{env('JIT_WARMUP')} s of load (JIT warm-up); each case gives every target {env('WARMUP')} s of warm-up, then "
-      f"{env('RUNS')} runs of {env('DURATION')} s, interleaved across the targets; each column is the median of the "
-      "runs. Everything shares "
-      f"the same {env('NPROC')} cores over loopback. Latency percentiles are wrk's (`--latency`). *errors* counts "
-      "wrk's socket errors and non-2xx answers over all runs. *CPU/req* is the user and system CPU time the "
-      "target's process (with its children: nginx's workers) spent over a run, divided by the requests wrk "
-      "counted (from `/proc/PID/stat`); for *direct* it is the origin's own. On a shared machine it moves far "
-      "less than req/s.")
-    if baseline:
+    if not (rows or memory):
+        # Only the takeover case ran: it says how it ran itself.
+        w(f"Each proxy and the nginx origin run with {threads} "
+          f"{'worker/thread' if threads == 1 else 'workers/threads'} (Turnout `selectorThreads`, nginx "
+          f"`worker_processes`, HAProxy `nbthread`); everything shares the same {env('NPROC')} cores over loopback.")
         w("")
-        w("*turnout-baseline* is a second Turnout jar (see the machine table), started the same way and measured "
-          "in the same run: its runs interleave with the others', next to Turnout's (after it in odd runs, "
-          "before it in even ones).")
-    w("")
+    else:
+        w(f"Each proxy and the nginx origin run with {threads} {'worker/thread' if threads == 1 else 'workers/threads'} "
+          f"(Turnout `selectorThreads`, nginx `worker_processes`, HAProxy `nbthread`); wrk runs with "
+          f"{env('WRK_THREADS')} thread{'' if env('WRK_THREADS') == '1' else 's'} and "
+          f"{env('CONNS')} connections unless the case says otherwise. Each Turnout JVM first gets "
+          f"{env('JIT_WARMUP')} s of load (JIT warm-up); each case gives every target {env('WARMUP')} s of warm-up, then "
+          f"{env('RUNS')} runs of {env('DURATION')} s, interleaved across the targets; each column is the median of the "
+          "runs. Everything shares "
+          f"the same {env('NPROC')} cores over loopback. Latency percentiles are wrk's (`--latency`). *errors* counts "
+          "wrk's socket errors and non-2xx answers over all runs. *CPU/req* is the user and system CPU time the "
+          "target's process (with its children: nginx's workers) spent over a run, divided by the requests wrk "
+          "counted (from `/proc/PID/stat`); for *direct* it is the origin's own. On a shared machine it moves far "
+          "less than req/s.")
+        if baseline:
+            w("")
+            w("*turnout-baseline* is a second Turnout jar (see the machine table), started the same way and measured "
+              "in the same run: its runs interleave with the others', next to Turnout's (after it in odd runs, "
+              "before it in even ones).")
+        w("")
 
     if cases:
         w("| case | target | req/s | p50 | p99 | × direct | × nginx | × HAProxy | CPU/req | CPU × nginx | errors "
@@ -179,6 +204,9 @@ def main():
         memory_line("turnout", "Turnout")
     if "turnout-baseline" in memory:
         memory_line("turnout-baseline", "turnout-baseline")
+
+    if takeover:
+        takeover_section(w, takeover, steps, warnings)
 
     if baseline:
         w("New against baseline, from the same run: *new ÷ baseline* is the ratio of the medians of req/s; "
@@ -267,14 +295,85 @@ def main():
                         f"{ratio(n[0], b[0])} ({n[0]:,.0f} vs {b[0]:,.0f} req/s)", abs(n[0] / b[0] - 1) <= 0.05))
         targets.append(("keep-alive small: new within ±5% of baseline (issue 11), CPU per request",
                         f"{ratio(n[4], b[4])} ({n[4]:.1f} vs {b[4]:.1f} µs)", abs(n[4] / b[4] - 1) <= 0.05))
+    for load, label in TAKEOVER_LOADS:
+        if all((load, p) in takeover for p in TAKEOVER_PROXIES):
+            t, h, n = (takeover[load, p] for p in TAKEOVER_PROXIES)
+            te, he, ne = (sum(x[4]) for x in (t, h, n))
+            value = f"Turnout {te}, HAProxy {he}, nginx {ne}"
+            failed = [f"{name} {x[1]}" for name, x in (("Turnout", t), ("HAProxy", h), ("nginx", n)) if x[1]]
+            if failed:
+                value += f"; takeovers that failed: {', '.join(failed)}"
+            targets.append((f"takeover under {label} load: Turnout 0 errors, no more than HAProxy or nginx (issue 14)",
+                            value, te == 0 and te <= he and te <= ne and t[1] == 0))
     if targets:
-        w("| SPEC §8 target | this run | |")
+        w("| target (SPEC §8 unless named) | this run | |")
         w("|---|---|---|")
         for name, value, ok in targets:
             w(f"| {name} | {value} | {verdict(ok)} |")
     while out and out[-1] == "":
         out.pop()
     print("\n".join(out))
+
+
+def takeover_section(w, takeover, steps, warnings):
+    t, conns, pause = env("TAKEOVERS"), env("CONNS"), env("TAKEOVER_PAUSE")
+    w(f"Takeover (SPEC §11, issue 14): {t} takeovers in a row of each proxy under one wrk run of {conns} keep-alive "
+      f"connections (`wrk -t{env('WRK_THREADS')} -c{conns}`, its default 2 s timeout), then {t} more under one run "
+      f"that sends `Connection: close` (a new connection per request). Each wrk run lasts the whole sequence: 2 s of "
+      f"load, then each takeover as soon as the previous one is done, with {pause} s of load between them, and "
+      f"{pause} s after the last; then SIGINT (wrk prints its totals). The proxies run one after another, each "
+      f"alone under load. **Turnout**: `scripts/turnout -configFile=F -logLevel=INFO -takeover` with the running one's "
+      f"config file (the same proxy and admin ports), its per-response INFO line kept at WARN (a tinylog property); "
+      f"a takeover is done when the new process has logged \"Took over from\" "
+      f"and the old one has exited. **HAProxy**: its seamless reload, `{env('HAPROXY_RELOAD')}` (standalone "
+      f"processes; master-worker reloads pass the sockets the same way), with `expose-fd listeners` on the stats "
+      f"socket and `option idle-close-on-response` (idle keep-alive connections get one more answer, with "
+      f"`Connection: close`, instead of being closed under a request on its way); done when the old process has "
+      f"exited. **nginx**: its binary upgrade with the same binary, {env('NGINX_UPGRADE')}; done when the old master "
+      f"has exited. `net.ipv4.tcp_migrate_req` was **{env('MIGRATE')}**. *errors* is the sum of wrk's socket errors "
+      f"(connect, read, write, timeout) and its non-2xx (\"Non-2xx or 3xx\", i.e. status ≥ 400) answers. The times "
+      f"are from the start of each takeover (launch, `-sf` reload or USR2), median / max over the takeovers.")
+    w("")
+    w("| load | proxy | takeovers | requests | connect | read | write | timeout | non-2xx | errors "
+      "| new one serves after | old one gone after | old exit statuses |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    notes = []
+    for load, label in TAKEOVER_LOADS:
+        for proxy in TAKEOVER_PROXIES:
+            if (load, proxy) not in takeover:
+                continue
+            done, failed, secs, requests, errors = takeover[load, proxy]
+            rows = steps[load, proxy]
+            name = "**turnout**" if proxy == "turnout" else proxy
+            statuses = defaultdict(int)
+            for r in rows:
+                statuses[r[3]] += 1
+            status_text = ", ".join(f"{k} ×{v}" for k, v in sorted(statuses.items()))
+            done_text = f"{done}" + (f" ({failed} failed)" if failed else "")
+            total = sum(errors)
+            err = f"**{total}**" if proxy == "turnout" else f"{total}"
+            w(f"| {label} | {name} | {done_text} | {requests:,} in {secs:.0f} s ({requests / secs / 1000:.1f}k/s) | {' | '.join(str(e) for e in errors)} "
+              f"| {err} | {spread([r[1] for r in rows])} | {spread([r[2] for r in rows])} | {status_text} |")
+            notes += [f"{proxy}, {label}, takeover {r[0]}: {r[4]}" for r in rows if r[4]]
+    w("")
+    if notes:
+        w("Takeovers that did not go as planned:")
+        w("")
+        for n in notes:
+            w(f"- {n}")
+        w("")
+    if warnings:
+        w(f"Turnout logged {len(warnings)} line(s) at WARN or above over its takeovers; the first: `{warnings[0][:300]}`")
+    else:
+        w("Turnout logged nothing at WARN or above over its takeovers.")
+    w("")
+
+
+def spread(values):
+    xs = [float(v) for v in values if v not in ("-", "")]
+    if not xs:
+        return "—"
+    return f"{statistics.median(xs):.2f} / {max(xs):.2f} s"
 
 
 def lat(us):
