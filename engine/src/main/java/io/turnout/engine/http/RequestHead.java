@@ -185,10 +185,7 @@ public final class RequestHead extends HttpHead {
         if (authority < 0 || hostHeader < 0) {
             return true;
         }
-        int end = authority;
-        while (end < targetEnd && buf.get(end) != '/' && buf.get(end) != '?') {
-            end++;
-        }
+        int end = authorityEnd(authority);
         byte[] defaultPort = authority - targetStart == 8 ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
         end = withoutPort(authority, end, defaultPort);
         int hs = valueStart[hostHeader];
@@ -202,6 +199,15 @@ public final class RequestHead extends HttpHead {
             }
         }
         return true;
+    }
+
+    /** Where the authority of an absolute-form target that starts at {@code authority} ends. */
+    private int authorityEnd(int authority) {
+        int end = authority;
+        while (end < targetEnd && buf.get(end) != '/' && buf.get(end) != '?') {
+            end++;
+        }
+        return end;
     }
 
     /** {@code to}, or where {@code port} starts when {@code [from, to)} ends with it. */
@@ -381,7 +387,7 @@ public final class RequestHead extends HttpHead {
 
     /** Bytes the rewritten head may add to the original, so callers can check it fits. */
     public int rewriteOverhead(int clientAddressLength, int defaultHostLength) {
-        int host = hostHeader >= 0 ? valueEnd[hostHeader] - valueStart[hostHeader] : defaultHostLength;
+        int host = hostHeader >= 0 ? valueEnd[hostHeader] - valueStart[hostHeader] : defaultHostLength + length();
         return XFF.length + XFF_SEPARATOR.length + clientAddressLength + 2 + XFP_HTTP.length
                 + XFH.length + host + 2 + CONNECTION_UPGRADE_H2C.length + HTTP_1_1_CRLF.length
                 + HOST_PREFIX.length + defaultHostLength + 2;
@@ -401,7 +407,14 @@ public final class RequestHead extends HttpHead {
         copy(out, start, targetEnd + 1);
         out.put(HTTP_1_1_CRLF);
         if (hostHeader < 0) {
-            out.put(HOST_PREFIX).put(defaultHost).put(CRLF);
+            out.put(HOST_PREFIX);
+            int authority = absoluteAuthorityStart();
+            if (authority >= 0) {
+                copy(out, authority, authorityEnd(authority)); // RFC 9112 §3.2.2: the target's own authority
+            } else {
+                out.put(defaultHost);
+            }
+            out.put(CRLF);
         }
         for (int h = 0; h < headerCount; h++) {
             byte k = kind[h];

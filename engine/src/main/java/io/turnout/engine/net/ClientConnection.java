@@ -119,7 +119,7 @@ final class ClientConnection extends Timed implements IoHandler {
         switch (phase) {
             case CLOSING -> flushError();
             case TUNNEL -> tunnel.onClientWritable();
-            case EXCHANGE -> exchange.onClientWritable();
+            case EXCHANGE -> exchange.pumpResponse();
             default -> {
                 // nothing is written in other phases
             }
@@ -136,7 +136,7 @@ final class ClientConnection extends Timed implements IoHandler {
         }
         switch (phase) {
             case READ_HEAD -> processHead();
-            case EXCHANGE -> exchange.onClientInput();
+            case EXCHANGE -> exchange.pumpRequest(); // body bytes, or read-ahead of the next request
             case TUNNEL -> tunnel.onClientInput();
             default -> {
                 // nothing to read in other phases

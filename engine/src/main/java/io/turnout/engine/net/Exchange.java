@@ -65,7 +65,7 @@ final class Exchange implements UpstreamOwner {
         this.client = client;
         this.in = in;
         this.concurrent = new ConcurrentPair(loop);
-        this.request = new RequestRelay(in, buffers, attempt, clientAddress, localAuthority);
+        this.request = new RequestRelay(in, buffers, attempt, clientAddress, localAuthority, settings);
         this.response = new ResponseRelay(connection, client, buffers, settings, attempt);
     }
 
@@ -201,15 +201,6 @@ final class Exchange implements UpstreamOwner {
         connection.afterExchangeEvent();
     }
 
-    /** New client bytes: body bytes of this request, or read-ahead of the next. */
-    void onClientInput() {
-        pumpRequest();
-    }
-
-    void onClientWritable() {
-        pumpResponse();
-    }
-
     /**
      * The client sent no body byte for {@code bodyTimeout} (SPEC §7): 408 while no response
      * byte went out. Its server did nothing wrong, so nothing counts against it.
@@ -225,25 +216,13 @@ final class Exchange implements UpstreamOwner {
 
     // ---- request side -------------------------------------------------------------------------
 
-    private void pumpRequest() {
+    /** Frames and writes the request as far as it has come: after new client bytes, or the upstream's readiness. */
+    void pumpRequest() {
         if (upstream == null || !upstream.isLeased()) {
             return;
         }
         RequestRelay.Step step = request.pump(upstream.channel);
-        if (!request.isComplete() && !request.writePending()) {
-            // Waiting for the client's body: bodyTimeout is the client's clock, and the server's
-            // stops, for it has nothing to answer yet.
-            connection.deadlineIn(settings.bodyTimeout().toNanos());
-            upstream.clearDeadline();
-        } else {
-            if (!response.outputPending()) {
-                connection.clearDeadline();
-            }
-            if (step == RequestRelay.Step.SENT || request.writePending()) {
-                // responseTimeout runs from the last byte the server took (SPEC §3).
-                upstream.deadlineIn(settings.responseTimeout().toNanos());
-            }
-        }
+        request.armClocks(step, connection, upstream, response.outputPending());
         switch (step) {
             case BAD_BODY -> answer(400);
             case UPSTREAM_GONE -> failed(Failure.RESET, upstream.server, 0, null);
@@ -269,8 +248,8 @@ final class Exchange implements UpstreamOwner {
         } else if (n > 0) {
             attempt.responseBytesRead(true);
             pumpResponse();
-            if (outcome == ExchangeOutcome.RUNNING && upstream != null && !response.isDone()) {
-                upstream.acknowledgeNow(); // the rest may wait on this ACK (Nagle on the server)
+            if (outcome == ExchangeOutcome.RUNNING && upstream != null) {
+                response.acknowledgeIfIncomplete(upstream);
             }
         }
     }
@@ -292,7 +271,7 @@ final class Exchange implements UpstreamOwner {
      * timeout runs, however the head arrived, and a response a byte of which reached the client
      * is the one CONCURRENT compares.
      */
-    private void pumpResponse() {
+    void pumpResponse() {
         relayResponse();
         if (outcome == ExchangeOutcome.RUNNING && upstream != null && response.inBody()) {
             upstream.deadlineIn(settings.idleTimeout().toNanos());

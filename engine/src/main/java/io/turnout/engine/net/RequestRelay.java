@@ -3,6 +3,7 @@ package io.turnout.engine.net;
 import io.turnout.engine.http.BodyFramer;
 import io.turnout.engine.http.RequestHead;
 import io.turnout.engine.retry.Attempt;
+import io.turnout.engine.settings.ProxySettings;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,6 +32,8 @@ final class RequestRelay {
     private final Attempt attempt;
     private final byte[] clientAddress;
     private final byte[] localAuthority;
+    private final long bodyTimeoutNanos;
+    private final long responseTimeoutNanos;
     private final BodyFramer body = new BodyFramer();
     private RequestHead head;
     private ByteBuffer headOut;
@@ -38,8 +41,11 @@ final class RequestRelay {
     private boolean writePending;
 
     /** {@code localAuthority} is the address the client connected to: the Host of a request that has none. */
-    RequestRelay(RelayBuffer in, BufferPool buffers, Attempt attempt, byte[] clientAddress, byte[] localAuthority) {
+    RequestRelay(RelayBuffer in, BufferPool buffers, Attempt attempt, byte[] clientAddress, byte[] localAuthority,
+                 ProxySettings settings) {
         this.in = in;
+        this.bodyTimeoutNanos = settings.bodyTimeout().toNanos();
+        this.responseTimeoutNanos = settings.responseTimeout().toNanos();
         this.buffers = buffers;
         this.attempt = attempt;
         this.clientAddress = clientAddress;
@@ -111,6 +117,26 @@ final class RequestRelay {
         }
         sent = true;
         return Step.SENT;
+    }
+
+    /**
+     * Sets the clocks after a {@link #pump}. While the client's body is awaited, the client has
+     * {@code bodyTimeout} and the server no clock, for it has nothing to answer yet (SPEC §7);
+     * while the server takes the bytes, and from the last one on, {@code responseTimeout} runs
+     * (SPEC §3). The client's clock stays while a response is being written to it.
+     */
+    void armClocks(Step step, Timed client, Timed server, boolean responseOutputPending) {
+        if (!body.isDone() && !writePending) {
+            client.deadlineIn(bodyTimeoutNanos);
+            server.clearDeadline();
+            return;
+        }
+        if (!responseOutputPending) {
+            client.clearDeadline();
+        }
+        if (step == Step.SENT || writePending) {
+            server.deadlineIn(responseTimeoutNanos);
+        }
     }
 
     /**

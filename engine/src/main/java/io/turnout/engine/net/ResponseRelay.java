@@ -276,6 +276,17 @@ final class ResponseRelay {
         return reusable && phase == Phase.DONE && !overran && upIn.isHeld() && !upIn.bytes().hasRemaining();
     }
 
+    /**
+     * A read left the response incomplete: the rest may wait on the ACK of what came (a server
+     * with Nagle on that wrote its head alone), so it goes now (TCP_QUICKACK). A response read
+     * whole costs nothing.
+     */
+    void acknowledgeIfIncomplete(UpstreamConnection upstream) {
+        if (phase != Phase.DONE) {
+            upstream.acknowledgeNow();
+        }
+    }
+
     /** Takes over a head P parsed for CONCURRENT, in the buffer it was read into. */
     void adopt(ResponseHead parsed, ByteBuffer buffer, int parsedHeadEnd) {
         upIn.adopt(buffer);

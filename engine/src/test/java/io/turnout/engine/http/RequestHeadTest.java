@@ -142,4 +142,22 @@ class RequestHeadTest {
         assertEquals("ABC", new String(value, StandardCharsets.US_ASCII));
         assertEquals(-1, head.findCookie("transition".getBytes(StandardCharsets.US_ASCII)));
     }
+
+    /**
+     * Found by RequestParserFuzzTest: an HTTP/1.0 absolute-form request without Host goes
+     * upstream as HTTP/1.1, and RFC 9112 §3.2.2 makes its Host the target's authority, not the
+     * proxy's own address, or the rewritten request contradicts itself.
+     */
+    @Test
+    void anHttp10AbsoluteFormRequestWithoutHostGetsTheTargetsAuthorityAsHost() {
+        RequestHead head = new RequestHead();
+        assertEquals(ParseResult.OK, parse(head, "GET http://a:8080/abs HTTP/1.0\r\n\r\n"));
+        ByteBuffer out = ByteBuffer.allocate(512);
+        head.writeUpstreamHead(out, "127.0.0.1".getBytes(StandardCharsets.US_ASCII),
+                "127.0.0.1:1235".getBytes(StandardCharsets.US_ASCII), false);
+        String written = new String(out.array(), 0, out.position(), StandardCharsets.ISO_8859_1);
+        assertTrue(written.startsWith("GET http://a:8080/abs HTTP/1.1\r\nHost: a:8080\r\n"), written);
+        RequestHead again = new RequestHead();
+        assertEquals(ParseResult.OK, parse(again, written), written);
+    }
 }
