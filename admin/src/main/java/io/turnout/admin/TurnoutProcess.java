@@ -3,12 +3,14 @@ package io.turnout.admin;
 import io.turnout.admin.api.AdminApi;
 import io.turnout.admin.api.AdminServer;
 import io.turnout.admin.api.AdminSettings;
+import io.turnout.admin.api.DashboardEndpoints;
 import io.turnout.admin.catalog.ApiException;
 import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.catalog.ClusterProvisioner;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.TurnoutConfig;
+import io.turnout.admin.dashboard.Dashboard;
 import io.turnout.admin.docker.DockerProvisioner;
 import io.turnout.admin.state.StateFile;
 import io.turnout.engine.ProxyEngine;
@@ -33,10 +35,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Start: the clusters at start (the state file's if it exists, else the config's; a corrupt
  * state file stops here) → writer → catalog, each cluster added through it in file order (its
- * containers adopted or started first) → state file attached → engine → admin API. The admin API
- * starts last, so no change can arrive before the proxy routes.
+ * containers adopted or started first) → state file attached → engine → the dashboard's sampler →
+ * admin API. The admin API starts last, so no change can arrive before the proxy routes.
  *
- * <p>Stop: admin API (no change arrives while draining) → engine drain → the containers, when
+ * <p>Stop: admin API (no change arrives while draining) → sampler → engine drain → the containers, when
  * {@code stopContainersOnExit} → Docker workers → writer.
  */
 public final class TurnoutProcess {
@@ -85,6 +87,7 @@ public final class TurnoutProcess {
     private volatile ClusterCatalog catalog;
     private volatile ProxyEngine engine;
     private volatile AdminServer admin;
+    private volatile Dashboard dashboard;
 
     public TurnoutProcess(TurnoutConfig config) {
         this(config, System.getenv());
@@ -131,8 +134,11 @@ public final class TurnoutProcess {
         engine = e; // only a started engine is drained in stop()
         Logger.info("Proxy listening on {}:{}", config.proxy().hostname(), e.port());
 
-        AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
-                new AdminApi(c, e::metricsText, e.events()));
+        Dashboard board = Dashboard.start(writer::snapshot, e.events(), e.health()::policyOf);
+        dashboard = board;
+        AdminApi api = new AdminApi(c, e::metricsText, e.events());
+        DashboardEndpoints.addTo(api, board);
+        AdminServer a = new AdminServer(AdminSettings.of(config.configService()), api);
         try {
             a.start();
         } catch (IOException io) {
@@ -192,6 +198,10 @@ public final class TurnoutProcess {
             AdminServer a = admin;
             if (a != null) {
                 a.close();
+            }
+            Dashboard board = dashboard;
+            if (board != null) {
+                board.close();
             }
             ProxyEngine e = engine;
             if (e != null) {
