@@ -8,6 +8,7 @@ import io.turnout.engine.health.Event;
 import io.turnout.engine.route.TransitionMode;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -35,7 +36,7 @@ public final class StatsJson {
 
     public static String render(Stats stats) {
         JSONObject out = new JSONObject();
-        out.put("time", stats.now().toString());
+        out.put("time", stats.now().truncatedTo(ChronoUnit.MILLIS).toString());
         out.put("windowSeconds", stats.history().seconds());
         JSONArray versions = new JSONArray();
         Set<String> live = new HashSet<>();

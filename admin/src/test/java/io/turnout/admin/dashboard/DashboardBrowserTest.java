@@ -194,6 +194,18 @@ class DashboardBrowserTest {
         assertEquals(List.of(), page.consoleErrorsExceptStatus(401));
     }
 
+    /** The console checks above have teeth: each kind of error they look for is seen. */
+    @Test
+    void aConsoleErrorAnExceptionAndAFailedLoadWouldBeSeen() {
+        page = browser.newPage();
+        page.open("data:text/html,<img src='http://127.0.0.1:" + TestBackend.refusingPort() + "/x.png'>"
+                + "<script>console.error('boom'); setTimeout(() => { throw new Error('bang'); })</script>");
+        List<String> errors = Await.value("three errors", Duration.ofSeconds(5), page::consoleErrors, e -> e.size() >= 3);
+        assertTrue(errors.stream().anyMatch(e -> e.startsWith("console.error") && e.contains("boom")), errors::toString);
+        assertTrue(errors.stream().anyMatch(e -> e.startsWith("exception") && e.contains("bang")), errors::toString);
+        assertTrue(errors.stream().anyMatch(e -> e.startsWith("log (network)")), errors::toString);
+    }
+
     // ---- helpers ------------------------------------------------------------------------------
 
     private void assertNoData(String uuid) {
