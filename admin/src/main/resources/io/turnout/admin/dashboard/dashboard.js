@@ -163,6 +163,9 @@ function render(stats) {
   $('board').hidden = false;
   $('live').textContent = 'live · ' + clock(stats.time);
   $('live').className = 'live on';
+  // The tab's title tells the split too, for a dashboard left open in a background tab.
+  document.title = (stats.rollback ? '⚠ ' : '') + 'Turnout · '
+    + stats.versions.map((v) => v.version + ' ' + percent(v.share)).join(' · ');
   const removal = removals(stats.events);
   renderBanner(stats);
   renderShareBar(stats.history, removal);
@@ -193,7 +196,7 @@ function renderBanner(stats) {
     banner.className = 'banner rollback';
     banner.replaceChildren(
       el('strong', null, 'Rolled back ' + r.version),
-      el('span', null, ' ' + secondsBetween(r.time, stats.time) + ' s ago: ' + (r.reason || 'rollback') + '.' + now));
+      el('span', null, ' ' + ago(secondsBetween(r.time, stats.time)) + ': ' + (r.reason || 'rollback') + '.' + now));
     banner.hidden = false;
     return;
   }
