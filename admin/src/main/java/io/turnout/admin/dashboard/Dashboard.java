@@ -4,6 +4,7 @@ import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.settings.RollbackPolicy;
+import org.tinylog.Logger;
 
 import java.time.Clock;
 import java.util.concurrent.Executors;
@@ -24,6 +25,8 @@ public final class Dashboard implements AutoCloseable {
     private final TrafficSampler sampler;
     private final Clock clock;
     private final ScheduledExecutorService timer;
+    /** Only the timer thread reads and writes it. */
+    private boolean failureLogged;
 
     /**
      * @param timer samples once a second when given; {@code null} leaves sampling to whoever holds
@@ -38,7 +41,19 @@ public final class Dashboard implements AutoCloseable {
         this.sampler = new TrafficSampler(snapshots, clock::millis);
         this.timer = timer;
         if (timer != null) {
-            timer.scheduleAtFixedRate(sampler::sample, 1, 1, TimeUnit.SECONDS);
+            timer.scheduleAtFixedRate(this::sampleOrLog, 1, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A periodic task that throws is never run again: log it once and keep the next seconds. */
+    private void sampleOrLog() {
+        try {
+            sampler.sample();
+        } catch (RuntimeException e) {
+            if (!failureLogged) {
+                failureLogged = true;
+                Logger.error(e, "Sampling the counters for /stats failed; the dashboard's figures may lag");
+            }
         }
     }
 

@@ -117,7 +117,9 @@ public final class DemoTraffic implements AutoCloseable {
                 keep(visitor.cookies, setCookie);
             }
             answered.incrementAndGet();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException too: a periodic task that throws is never run again, and the demo's
+            // load would stop without a word.
             failed.incrementAndGet();
         }
         if (--visitor.requestsLeft <= 0) {
