@@ -100,6 +100,9 @@ def main():
     w(f"| Turnout started with | `{env('TURNOUT_CMD')} -configFile=FILE` |")
     if env("JAR"):
         w(f"| Turnout jar | `{env('JAR')}` |")
+    if os.environ.get("R_POLL_STATS") == "1":
+        w(f"| `/stats` polled (BENCH_POLL_STATS=1) | once a second on the turnout column's admin API, as an open "
+          f"dashboard does ({env('POLLS')} answered polls); turnout-baseline is not polled |")
     if baseline:
         w(f"| turnout-baseline started with | `{env('BASELINE_CMD')} -configFile=FILE` |")
         if env("BASELINE_JAR"):

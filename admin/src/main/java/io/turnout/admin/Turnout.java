@@ -8,12 +8,13 @@ import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.Logging;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.demo.DemoBackends;
+import io.turnout.admin.demo.DemoTraffic;
 import io.turnout.admin.state.StateFileException;
 
 import java.io.PrintStream;
 
 /**
- * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h] [demo]}.
+ * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h] [demo [-traffic]]}.
  *
  * <p>Order: arguments, then logging (tinylog must be configured before anything logs), then the
  * config, then the process. A user error at any step prints one line on stderr and exits 1,
@@ -25,6 +26,7 @@ public final class Turnout {
 
     private volatile TurnoutProcess process;
     private volatile DemoBackends demo;
+    private volatile DemoTraffic traffic;
 
     private Turnout() {
     }
@@ -97,7 +99,10 @@ public final class Turnout {
             return 1;
         }
         if (demo != null) {
-            out.println(demo.instructions());
+            if (cl.traffic()) {
+                traffic = DemoTraffic.start(p.engine().port());
+            }
+            out.print(demo.instructions(cl.traffic()));
             out.flush();
         }
         return RUNNING;
@@ -111,8 +116,12 @@ public final class Turnout {
         }
     }
 
-    /** The shutdown hook's action: the process first (it drains), then the demo backends. */
+    /** The shutdown hook's action: the demo's load, the process (it drains), then the demo backends. */
     private void stop() {
+        DemoTraffic t = traffic;
+        if (t != null) {
+            t.close();
+        }
         TurnoutProcess p = process;
         if (p != null) {
             p.stop();

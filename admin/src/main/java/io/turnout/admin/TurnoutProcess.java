@@ -9,6 +9,7 @@ import io.turnout.engine.route.Cluster;
 import io.turnout.admin.api.AdminApi;
 import io.turnout.admin.api.AdminServer;
 import io.turnout.admin.api.AdminSettings;
+import io.turnout.admin.api.DashboardEndpoints;
 import io.turnout.admin.catalog.ApiException;
 import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.catalog.ClusterProvisioner;
@@ -16,6 +17,7 @@ import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.TurnoutConfig;
+import io.turnout.admin.dashboard.Dashboard;
 import io.turnout.admin.docker.DockerProvisioner;
 import io.turnout.admin.state.StateFile;
 import io.turnout.engine.ProxyEngine;
@@ -45,10 +47,10 @@ import java.util.function.Supplier;
  *
  * <p>Start: the clusters at start (the state file's if it exists, else the config's; a corrupt
  * state file stops here) → writer → catalog, each cluster added through it in file order (its
- * containers adopted or started first) → state file attached → engine → admin API. The admin API
- * starts last, so no change can arrive before the proxy routes.
+ * containers adopted or started first) → state file attached → engine → the dashboard's sampler →
+ * admin API. The admin API starts last, so no change can arrive before the proxy routes.
  *
- * <p>Stop: admin API (no change arrives while draining) → engine drain → the containers, when
+ * <p>Stop: admin API (no change arrives while draining) → sampler → engine drain → the containers, when
  * {@code stopContainersOnExit} → Docker workers → writer.
  */
 public final class TurnoutProcess {
@@ -104,6 +106,7 @@ public final class TurnoutProcess {
     private volatile StateFile stateFile;
     /** This process handed over to a new one (SPEC §11): what it served is the new one's now. */
     private volatile boolean handedOver;
+    private volatile Dashboard dashboard;
 
     public TurnoutProcess(TurnoutConfig config) {
         this(config, System.getenv());
@@ -254,8 +257,11 @@ public final class TurnoutProcess {
     /** @param handover this process's side of a takeover, or null when it cannot be taken over */
     private void startAdmin(ClusterCatalog c, ProxyEngine e, Supplier<String> metrics, Handover handover,
                             boolean besideRunning) throws IOException {
-        AdminServer a = new AdminServer(AdminSettings.of(config.configService()),
-                new AdminApi(c, metrics, e.events(), handover));
+        Dashboard board = Dashboard.start(writer::snapshot, e.events(), e.health()::policyOf);
+        dashboard = board;
+        AdminApi api = new AdminApi(c, metrics, e.events(), handover);
+        DashboardEndpoints.addTo(api, board);
+        AdminServer a = new AdminServer(AdminSettings.of(config.configService()), api);
         try {
             a.start(besideRunning);
         } catch (IOException io) {
@@ -352,6 +358,10 @@ public final class TurnoutProcess {
             AdminServer a = admin;
             if (a != null) {
                 a.close();
+            }
+            Dashboard board = dashboard;
+            if (board != null) {
+                board.close();
             }
             ProxyEngine e = engine;
             if (e != null) {

@@ -11,6 +11,8 @@ import io.turnout.admin.config.ClusterJson;
 import io.turnout.admin.config.ClusterSpec;
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.LevelTags;
+import io.turnout.admin.dashboard.EventJson;
+import io.turnout.admin.dashboard.StatsTable;
 import io.turnout.engine.health.Event;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.http.Ascii;
@@ -65,7 +67,7 @@ public final class AdminApi implements AdminHandler {
                 .add("GET", "/status", (r, p) -> status())
                 .add("GET", "/metrics", (r, p) -> done(new AdminResponse(200, AdminResponse.PROMETHEUS,
                         this.metrics.get().getBytes(StandardCharsets.UTF_8), Map.of())))
-                .add("GET", "/events", (r, p) -> done(AdminResponse.json(200, eventsJson(this.events.snapshot()))));
+                .add("GET", "/events", (r, p) -> events(r));
         if (handover != null) {
             routes.add("POST", "/takeover", (r, p) -> beginHandover(r))
                     .add("POST", "/takeover/commit", (r, p) -> done(handover.commit() ? AdminResponse.empty(202)
@@ -100,6 +102,23 @@ public final class AdminApi implements AdminHandler {
     private CompletableFuture<AdminResponse> frozenRefusal() {
         return done(AdminResponse.error(503, "handing over to a new Turnout; retry in a second")
                 .withHeader("Retry-After", "1"));
+    }
+
+    /** Adds an endpoint beside those of SPEC §4 (the dashboard's). */
+    public AdminApi route(String method, String pattern, AdminRoutes.Route route) {
+        routes.add(method, pattern, route);
+        return this;
+    }
+
+    /** Adds an endpoint that needs no token; only for what holds no data (the dashboard page). */
+    public AdminApi publicRoute(String method, String pattern, AdminRoutes.Route route) {
+        routes.addPublic(method, pattern, route);
+        return this;
+    }
+
+    @Override
+    public boolean isPublic(AdminRequest request) {
+        return routes.isPublic(request);
     }
 
     /** No metrics, and an event log of its own. */
@@ -186,22 +205,18 @@ public final class AdminApi implements AdminHandler {
         return done(AdminResponse.json(200, JSON.toJSONString(status)));
     }
 
-    /**
-     * {@code [{"time": ISO-8601, "type": "UPGRADE", "cluster": uuid, "version": ..., "server": ...,
-     * "reason": ...}]} in the order given (newest first); absent values are {@code null}, so every
-     * event has the same keys.
-     */
+    /** The JSON array of {@link #eventsJson}, or with {@code Accept: text/plain} a table (turnoutctl events). */
+    private CompletableFuture<AdminResponse> events(AdminRequest request) {
+        List<Event> list = events.snapshot();
+        return done(request.prefersText() ? AdminResponse.text(200, StatsTable.events(list))
+                : AdminResponse.json(200, eventsJson(list)));
+    }
+
+    /** {@link EventJson} of each event, in the order given (newest first). */
     static String eventsJson(List<Event> list) {
         JSONArray out = new JSONArray(list.size());
         for (Event e : list) {
-            JSONObject o = new JSONObject();
-            o.put("time", e.time().toString());
-            o.put("type", e.type().name());
-            o.put("cluster", e.clusterUuid());
-            o.put("version", e.version());
-            o.put("server", e.server());
-            o.put("reason", e.reason());
-            out.add(o);
+            out.add(EventJson.of(e));
         }
         return JSON.toJSONString(out, JSONWriter.Feature.WriteNulls);
     }

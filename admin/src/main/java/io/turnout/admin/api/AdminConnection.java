@@ -248,7 +248,7 @@ final class AdminConnection {
         // RFC 9110 §10.1.1: an HTTP/1.0 client cannot ask for 100 Continue.
         boolean expectContinue = parser.isHttp11() && parser.expectsContinue();
         parser.reset();
-        if (!server.authorized(h.header("authorization"))) {
+        if (!server.admits(h)) {
             AdminResponse denied = AdminServer.unauthorized();
             if (contentLength > 0 || !keepAlive) {
                 // Do not read a body for an unauthenticated client.

@@ -10,4 +10,12 @@ import java.util.concurrent.CompletableFuture;
 @FunctionalInterface
 public interface AdminHandler {
     CompletableFuture<AdminResponse> handle(AdminRequest request);
+
+    /**
+     * Whether {@code request} is answered without the bearer token. Only what holds no data may
+     * be: the dashboard page, which a browser loads before it can be given the token (SPEC §13).
+     */
+    default boolean isPublic(AdminRequest request) {
+        return false;
+    }
 }

@@ -29,6 +29,20 @@ public record AdminRequest(String method, String path, String query, Map<String,
         return new AdminRequest(method, path, query, headers, body);
     }
 
+    /**
+     * Whether the client asked for {@code text/plain} first in {@code Accept} ({@code turnoutctl}'s
+     * tables); anything else, no Accept included, gets the JSON that SPEC §4 gives.
+     */
+    public boolean prefersText() {
+        String accept = header("accept");
+        if (accept == null) {
+            return false;
+        }
+        int comma = accept.indexOf(',');
+        String first = (comma < 0 ? accept : accept.substring(0, comma)).trim();
+        return first.regionMatches(true, 0, "text/plain", 0, "text/plain".length());
+    }
+
     public String bodyText() {
         return new String(body, StandardCharsets.UTF_8);
     }

@@ -20,7 +20,7 @@ public final class AdminRoutes implements AdminHandler {
         CompletableFuture<AdminResponse> handle(AdminRequest request, List<String> params);
     }
 
-    private record Entry(String method, String pattern, String[] segments, Route route) {
+    private record Entry(String method, String pattern, String[] segments, Route route, boolean open) {
     }
 
     private final List<Entry> entries = new ArrayList<>();
@@ -31,8 +31,25 @@ public final class AdminRoutes implements AdminHandler {
      * meant.
      */
     public AdminRoutes add(String method, String pattern, Route route) {
-        entries.add(new Entry(method, pattern, pattern.split("/", -1), route));
+        entries.add(new Entry(method, pattern, pattern.split("/", -1), route, false));
         return this;
+    }
+
+    /** Adds a route that needs no token (see {@link AdminHandler#isPublic}). */
+    public AdminRoutes addPublic(String method, String pattern, Route route) {
+        entries.add(new Entry(method, pattern, pattern.split("/", -1), route, true));
+        return this;
+    }
+
+    @Override
+    public boolean isPublic(AdminRequest request) {
+        String[] path = request.path().split("/", -1);
+        for (Entry e : entries) {
+            if (e.open() && e.method().equals(request.method()) && matches(e.segments(), path, new ArrayList<>(1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -65,7 +82,7 @@ public final class AdminRoutes implements AdminHandler {
     private List<String> knownPaths() {
         Set<String> paths = new LinkedHashSet<>();
         for (Entry e : entries) {
-            if (!e.pattern().endsWith("/")) {
+            if (!e.pattern().endsWith("/") && !e.open()) {
                 paths.add(e.pattern());
             }
         }

@@ -251,6 +251,11 @@ public final class AdminServer implements AutoCloseable {
 
     // ---- token ----------------------------------------------------------------------------------
 
+    /** Whether {@code request} may be handled: it is public, or it carries the token when one is set. */
+    boolean admits(AdminRequest request) {
+        return handler.isPublic(request) || authorized(request.header("authorization"));
+    }
+
     /** Checks {@code Authorization: Bearer <token>} in time independent of where the values differ. */
     boolean authorized(String authorization) {
         if (tokenDigest == null) {

@@ -5,20 +5,23 @@ import java.util.List;
 
 /**
  * The arguments of {@code scripts/turnout} (SPEC §1):
- * {@code [-configFile=./config.json] [-logLevel=WARN] [-h] [demo]}.
+ * {@code [-configFile=./config.json] [-logLevel=WARN] [-h] [demo [-traffic]]}.
  *
  * <p>Each flag may be written {@code -name=value}, {@code -name value}, {@code --name=value} or
  * {@code --name value}, as Go's {@code flag} package (the thesis's prototype) accepts. Flag names
  * are case-sensitive, as there. {@code -h} may also be spelt {@code -help}. The bare word
- * {@code demo} starts the self-contained demo instead of reading a config file.
+ * {@code demo} starts the self-contained demo instead of reading a config file; {@code -traffic}
+ * adds the demo's built-in load.
  *
  * @param configFile the config file ({@value ConfigLoader#DEFAULT_PATH} unless given)
  * @param logLevel   the level given with {@code -logLevel}, or {@code null} when not given
  * @param help       {@code -h}: print the usage and exit 0
  * @param demo       the {@code demo} argument
+ * @param traffic    {@code -traffic}: the demo also runs its built-in load
  * @param takeover   {@code -takeover}: take over from the Turnout serving the same ports (SPEC §11)
  */
-public record CommandLine(Path configFile, LogLevel logLevel, boolean help, boolean demo, boolean takeover) {
+public record CommandLine(Path configFile, LogLevel logLevel, boolean help, boolean demo, boolean traffic,
+                          boolean takeover) {
     /** A mistake on the command line; the message is one line. */
     public static final class UsageException extends RuntimeException {
         public UsageException(String message) {
@@ -26,12 +29,16 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         }
     }
 
-    /** The level to use: the one given, else INFO in demo mode (to show routing), else WARN. */
+    /**
+     * The level to use: the one given, else INFO in demo mode (to show routing), else WARN. With
+     * {@code -traffic} the demo stays at WARN: a line per response, many a second, would bury
+     * everything else, and the dashboard shows the routing instead.
+     */
     public LogLevel effectiveLogLevel() {
         if (logLevel != null) {
             return logLevel;
         }
-        return demo ? LogLevel.INFO : LogLevel.DEFAULT;
+        return demo && !traffic ? LogLevel.INFO : LogLevel.DEFAULT;
     }
 
     /**
@@ -43,6 +50,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         boolean help = false;
         boolean demo = false;
         boolean takeover = false;
+        boolean traffic = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -71,6 +79,12 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                         throw usage("-takeover takes no value");
                     }
                     takeover = true;
+                }
+                case "traffic" -> {
+                    if (inline != null) {
+                        throw usage("-traffic takes no value");
+                    }
+                    traffic = true;
                 }
                 case "configFile", "logLevel" -> {
                     String value = inline;
@@ -108,8 +122,11 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         if (demo && takeover) {
             throw usage("the demo cannot take over; drop -takeover or drop demo");
         }
+        if (traffic && !demo) {
+            throw usage("-traffic is the demo's built-in load: scripts/turnout demo -traffic");
+        }
         return new CommandLine(Path.of(configFile == null ? ConfigLoader.DEFAULT_PATH : configFile), logLevel, help,
-                demo, takeover);
+                demo, traffic, takeover);
     }
 
     private static String example(String name) {
@@ -117,7 +134,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
     }
 
     private static String suggestion(String name) {
-        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help", "takeover"));
+        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help", "takeover", "traffic"));
         return best == null ? "" : " (did you mean -" + best + "?)";
     }
 
@@ -130,7 +147,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         return """
                 Usage of turnout:
                   scripts/turnout [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h]
-                  scripts/turnout demo
+                  scripts/turnout demo [-traffic]
 
                   -configFile="./config.json": Set the location of the configuration file
                     that should contain configuration to start the proxy,
@@ -167,8 +184,13 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                   -h: Displays this message (also -help)
 
                   demo: Runs a self-contained demo: versions 1.0 and 2.0 of a small web page on
-                    ports 1034 and 1035, the proxy on 1235 with 1.0 loaded, the admin API on 9090.
+                    ports 1034 and 1035, the proxy on 1235 with 1.0 loaded, the admin API on 9090
+                    with the dashboard at http://127.0.0.1:9090/.
                     Upgrade it with: scripts/turnoutctl add --version 2.0 --server 127.0.0.1:1035
+
+                  -traffic: With demo, also runs a small built-in load on 127.0.0.1:1235 (a few
+                    simulated visitors with their own cookies, 20 requests a second, for at most
+                    30 minutes) so the dashboard's charts move
 
                 Flags may be written -name=value, -name value, --name=value or --name value.
                 For example the following command runs the proxy at the "INFO" log level with

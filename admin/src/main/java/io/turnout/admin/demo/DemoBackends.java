@@ -143,11 +143,24 @@ public final class DemoBackends implements AutoCloseable {
         return new TurnoutConfig("demo", proxy, admin, null, null, List.of(v1));
     }
 
-    /** What the user should do next, on one line. */
-    public String instructions() {
-        return "Turnout demo is running: curl http://" + HOST + ":" + PROXY_PORT + "/ answers from version 1.0; "
-                + "upgrade to 2.0 with: scripts/turnoutctl add --version 2.0 --server " + HOST + ":" + port("2.0")
-                + " (Ctrl-C stops the demo)";
+    /** The dashboard's address (SPEC §13): the admin API's root. */
+    public static String dashboardUrl() {
+        return "http://" + HOST + ":" + ADMIN_PORT + "/";
+    }
+
+    /** What the user can do next: where the dashboard is, how to reach the app and how to upgrade it. */
+    public String instructions(boolean traffic) {
+        String upgrade = "scripts/turnoutctl add --version 2.0 --server " + HOST + ":" + port("2.0");
+        return "Turnout demo is running (Ctrl-C stops it)\n"
+                + "  dashboard  " + dashboardUrl() + "\n"
+                + "  the app    curl http://" + HOST + ":" + PROXY_PORT + "/   (version 1.0 answers)\n"
+                + "  upgrade    " + upgrade + "\n"
+                + "             or with --mode GRADUAL --percentage 0.2, or --mode SESSION --session-timeout 30\n"
+                + "  watch      scripts/turnoutctl watch\n"
+                + (traffic ? "  traffic    " + DemoTraffic.REQUESTS_PER_SECOND + " requests a second from "
+                        + DemoTraffic.VISITORS + " simulated visitors, for at most "
+                        + DemoTraffic.MAX_DURATION.toMinutes() + " minutes\n"
+                        : "  traffic    run the demo with -traffic for a built-in load that moves the charts\n");
     }
 
     @Override

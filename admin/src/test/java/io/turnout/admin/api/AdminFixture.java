@@ -2,9 +2,12 @@ package io.turnout.admin.api;
 
 import io.turnout.admin.catalog.ClusterCatalog;
 import io.turnout.admin.catalog.ClusterProvisioner;
+import io.turnout.admin.dashboard.Dashboard;
+import io.turnout.admin.support.SteppedClock;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.SnapshotWriter;
+import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.testsupport.RawHttpClient;
 
 import java.io.IOException;
@@ -17,18 +20,27 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-/** A running admin API on a free loopback port, with a real snapshot writer behind it. */
+/**
+ * A running admin API on a free loopback port, with a real snapshot writer behind it, and the
+ * dashboard's endpoints on a {@link Dashboard} that samples only when a test says so, on a
+ * {@link SteppedClock}.
+ */
 public final class AdminFixture implements AutoCloseable {
     public final SnapshotWriter writer;
     public final ClusterCatalog catalog;
     public final AdminServer server;
+    public final SteppedClock clock;
+    public final Dashboard dashboard;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private AdminFixture(SnapshotWriter writer, ClusterCatalog catalog, AdminServer server) {
+    private AdminFixture(SnapshotWriter writer, ClusterCatalog catalog, AdminServer server, SteppedClock clock,
+                         Dashboard dashboard) {
         this.writer = writer;
         this.catalog = catalog;
         this.server = server;
+        this.clock = clock;
+        this.dashboard = dashboard;
     }
 
     public static AdminFixture start() {
@@ -52,15 +64,24 @@ public final class AdminFixture implements AutoCloseable {
     public static AdminFixture start(SnapshotWriter writer, String token, ClusterProvisioner provisioner,
                                      Supplier<String> metrics, EventLog events) {
         ClusterCatalog catalog = new ClusterCatalog(writer, provisioner);
-        AdminServer server = new AdminServer(AdminSettings.of("127.0.0.1", 0, token),
-                new AdminApi(catalog, metrics, events));
+        SteppedClock clock = SteppedClock.startingNow();
+        Dashboard dashboard = Dashboard.manual(writer::snapshot, events, c -> RollbackPolicy.DEFAULT, clock);
+        AdminApi api = new AdminApi(catalog, metrics, events);
+        DashboardEndpoints.addTo(api, dashboard);
+        AdminServer server = new AdminServer(AdminSettings.of("127.0.0.1", 0, token), api);
         try {
             server.start();
         } catch (IOException e) {
             writer.close();
             throw new UncheckedIOException(e);
         }
-        return new AdminFixture(writer, catalog, server);
+        return new AdminFixture(writer, catalog, server, clock, dashboard);
+    }
+
+    /** One second passes and the dashboard samples the counters, as its timer does in production. */
+    public void tick() {
+        clock.advance(Duration.ofSeconds(1));
+        dashboard.sampler().sample();
     }
 
     public int port() {

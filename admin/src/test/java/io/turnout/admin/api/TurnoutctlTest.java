@@ -7,20 +7,24 @@ import io.turnout.engine.health.Event;
 import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.TransitionMode;
+import io.turnout.engine.testsupport.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** scripts/turnoutctl end to end: bash and curl against a running admin API. */
 class TurnoutctlTest {
     private static final Path SCRIPT = locate();
+    private static final String V1 = "11111111-1111-4111-8111-111111111111";
+    private static final String V2 = "22222222-2222-4222-8222-222222222222";
 
     @TempDir
     Path dir;
@@ -84,7 +90,7 @@ class TurnoutctlTest {
         assertEquals(60, c.sessionTimeoutSeconds());
         assertEquals("localhost:1036", c.servers().get(1).toString());
 
-        Run list = ctl("list");
+        Run list = ctl("list", "--json");
         assertEquals(0, list.exit(), list.err());
         JSONArray clusters = JSON.parseArray(list.out());
         assertEquals(uuid, clusters.getJSONObject(0).getJSONObject("cluster").getString("uuid"));
@@ -152,18 +158,112 @@ class TurnoutctlTest {
         assertTrue(admin.writer.snapshot().isEmpty());
     }
 
-    @Test
-    void statusEventsAndMetricsPrintTheirAnswers() throws Exception {
+    /** Two versions with a minute of made-up traffic: 2.0 GRADUAL with one server ejected, 1.0 INSTANT. */
+    private EventLog upgradeInProgress() throws Exception {
         admin.close();
         EventLog log = new EventLog(AdminApi.EVENTS_KEPT);
-        log.record(Event.Type.UPGRADE, "u1", "2.0", null, "added by PUT");
         admin = AdminFixture.start(null, ClusterProvisioner.NONE, () -> "turnout_up 1\n", log);
+        assertEquals(0, ctl("add", "--uuid", V1, "--version", "1.0", "--server", "127.0.0.1:1034").exit());
+        assertEquals(0, ctl("add", "--uuid", V2, "--version", "2.0", "--server", "127.0.0.1:1035", "--server",
+                "127.0.0.1:1036", "--mode", "GRADUAL", "--percentage", "10").exit());
+        Cluster v2 = admin.writer.snapshot().byUuid(V2);
+        admin.writer.submit(s -> s.replacing(v2.withEjected(v2.servers().get(1), true))).join();
+        log.record(Event.Type.EJECTION, V2, "2.0", "127.0.0.1:1036", "Connection refused");
+        Cluster v1 = admin.writer.snapshot().byUuid(V1);
+        for (int i = 0; i < 30; i++) {
+            v1.state().metrics().onResponse(200, 2_000_000);
+        }
+        for (int i = 0; i < 10; i++) {
+            v2.state().metrics().onResponse(200, 400_000);
+        }
+        v2.state().metrics().onUpstreamFailure();
+        for (int i = 0; i < 4; i++) {
+            v2.state().countGradualRequest(10);
+        }
+        admin.tick();
+        return log;
+    }
+
+    @Test
+    void listAndStatusPrintTheVersionsAsATableNewestFirst() throws Exception {
+        upgradeInProgress();
+        String table = """
+                VERSION  MODE     SERVERS                                   SHARE  REQ/S  FAILED  P99    COUNTER  UUID
+                2.0      GRADUAL  127.0.0.1:1035, 127.0.0.1:1036 (ejected)  25%    10.0   9.1%    1.0ms  40%      22222222-2222-4222-8222-222222222222
+                1.0      INSTANT  127.0.0.1:1034                            75%    30.0   0.0%    2.5ms  -        11111111-1111-4111-8111-111111111111
+                """;
+        Run list = ctl("list");
+        assertEquals(0, list.exit(), list.err());
+        assertEquals(table, list.out());
         Run status = ctl("status");
         assertEquals(0, status.exit(), status.err());
-        assertEquals("UP", JSON.parseObject(status.out()).getString("status"));
+        assertEquals("status: UP (" + admin.baseUrl() + ")\n" + table, status.out());
+    }
+
+    @Test
+    void eventsPrintATableNewestFirst() throws Exception {
+        EventLog log = upgradeInProgress();
+        log.record(Event.Type.ROLLBACK, V2, "2.0", null, "all servers ejected");
         Run events = ctl("events");
-        assertEquals("UPGRADE", JSON.parseArray(events.out()).getJSONObject(0).getString("type"));
+        assertEquals(0, events.exit(), events.err());
+        assertEquals("""
+                TIME                  TYPE      VERSION  SERVER          REASON
+                2000-01-01T00:00:00Z  ROLLBACK  2.0      -               all servers ejected
+                2000-01-01T00:00:00Z  EJECTION  2.0      127.0.0.1:1036  Connection refused
+                2000-01-01T00:00:00Z  UPGRADE   2.0      -               added by PUT /configuration/cluster
+                2000-01-01T00:00:00Z  UPGRADE   1.0      -               added by PUT /configuration/cluster
+                """, events.out().replaceAll("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ", "2000-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void withJsonListStatusAndEventsPrintTheApisJson() throws Exception {
+        upgradeInProgress();
+        String[][] commands = {{"list", "/configuration/cluster"}, {"status", "/status"}, {"events", "/events"}};
+        for (String[] c : commands) {
+            Run run = ctl(c[0], "--json");
+            assertEquals(0, run.exit(), run.err());
+            assertEquals(JSON.parse(admin.send("GET", c[1], null).body()), JSON.parse(run.out()), c[0] + " --json");
+        }
         assertEquals("turnout_up 1\n", ctl("metrics").out());
+        Run bogus = ctl("list", "--yaml");
+        assertEquals(2, bogus.exit());
+        assertTrue(bogus.err().contains("list: unknown option --yaml"), bogus.err());
+    }
+
+    @Test
+    void emptyTablesSayWhatToDo() throws Exception {
+        assertEquals("no versions; add one with: turnoutctl add --version V --server HOST:PORT\n", ctl("list").out());
+        assertEquals("no events yet\n", ctl("events").out());
+    }
+
+    @Test
+    void watchRedrawsTheStatusEverySecondUntilStopped() throws Exception {
+        upgradeInProgress();
+        Path out = dir.resolve("watch");
+        ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), "--admin", admin.baseUrl(), "watch");
+        pb.environment().remove("TURNOUT_TOKEN");
+        pb.redirectOutput(out.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Process watch = pb.start();
+        try {
+            Await.until("two frames of watch", Duration.ofSeconds(10), () -> frames(out) >= 2);
+        } finally {
+            watch.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the trap ends it cleanly
+        }
+        assertTrue(watch.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, watch.exitValue());
+        String frames = Files.readString(out);
+        assertTrue(frames.contains("status: UP (" + admin.baseUrl() + ")\nVERSION  MODE"), frames);
+        assertTrue(frames.contains("latest events:\nTIME"), frames);
+        assertFalse(frames.contains("\u001b["), "no screen clearing when the output is not a terminal");
+    }
+
+    private static long frames(Path out) {
+        try {
+            return Files.readString(out).lines().filter(l -> l.endsWith("(every 1 s; Ctrl-C stops)")).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -176,7 +276,7 @@ class TurnoutctlTest {
 
         Run flag = ctl("--token", "s3cret \"quoted\"", "add", "--server", "127.0.0.1:1");
         assertEquals(0, flag.exit(), flag.err());
-        Run env = ctl(Map.of("TURNOUT_TOKEN", "s3cret \"quoted\"", "TURNOUT_ADMIN", admin.baseUrl()), "list");
+        Run env = ctl(Map.of("TURNOUT_TOKEN", "s3cret \"quoted\"", "TURNOUT_ADMIN", admin.baseUrl()), "list", "--json");
         assertEquals(0, env.exit(), env.err());
         assertEquals(1, JSON.parseArray(env.out()).size());
     }

@@ -65,6 +65,27 @@ class CommandLineTest {
         assertEquals(LogLevel.WARNING, CommandLine.parse("demo", "-logLevel=WARN").effectiveLogLevel());
     }
 
+    @Test
+    void demoTrafficStaysAtWarnSoTheLoadDoesNotFillTheTerminal() {
+        CommandLine traffic = CommandLine.parse("demo", "-traffic");
+        assertTrue(traffic.demo());
+        assertTrue(traffic.traffic());
+        assertEquals(LogLevel.WARNING, traffic.effectiveLogLevel());
+        assertEquals(LogLevel.INFO, CommandLine.parse("--traffic", "demo", "-logLevel=info").effectiveLogLevel());
+        assertFalse(CommandLine.parse("demo").traffic());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            -traffic            | -traffic is the demo's built-in load: scripts/turnout demo -traffic; run with -h for usage
+            demo -traffic=yes   | -traffic takes no value; run with -h for usage
+            demo -trafic        | unknown flag -trafic (did you mean -traffic?); run with -h for usage
+            """)
+    void trafficIsOnlyForTheDemoAndTakesNoValue(String args, String message) {
+        assertEquals(message, assertThrows(CommandLine.UsageException.class,
+                () -> CommandLine.parse(args.split(" "))).getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             -configfile=x             | unknown flag -configfile (did you mean -configFile?); run with -h for usage

@@ -79,8 +79,8 @@ class DemoBackendsTest {
             assertEquals(1, c.clusters().size());
             assertEquals("1.0", c.clusters().get(0).version());
             assertEquals(demo.port("1.0"), c.clusters().get(0).servers().get(0).port());
-            assertTrue(demo.instructions().contains("scripts/turnoutctl add --version 2.0 --server 127.0.0.1:"
-                    + demo.port("2.0")), demo.instructions());
+            assertTrue(demo.instructions(false).contains("scripts/turnoutctl add --version 2.0 --server 127.0.0.1:"
+                    + demo.port("2.0")), demo.instructions(false));
         }
     }
 }

@@ -77,6 +77,14 @@ public final class ClusterState {
         return window;
     }
 
+    /**
+     * The rollback window as it is, or {@code null} before its first outcome. For readers such as
+     * the dashboard, which must not create it (only the health monitor knows its size).
+     */
+    public OutcomeWindow outcomesSoFar() {
+        return outcomes.get();
+    }
+
     public void countDivergence() {
         divergences.increment();
     }

@@ -39,6 +39,11 @@ public final class OutcomeWindow {
         return recorded.get() >= size && failures.get() >= Math.ceil(ratio * size - 1e-9);
     }
 
+    /** Outcomes recorded since the window was made; the window holds the last {@link #size()} of them. */
+    public long recorded() {
+        return recorded.get();
+    }
+
     public int failures() {
         return failures.get();
     }
