@@ -97,6 +97,9 @@ class FleetOutageTest {
     void killingOneMemberOfAThreeMemberEtcdChangesNothingForTheProxies() throws Exception {
         ClientLoad load = loadOn(a);
         etcd.kill(0);
+        // Routing does not wait for etcd; a write does wait for its leader. If the killed member led,
+        // the other two elect one, which on a loaded 2-core machine can outlast the client's 5 s read.
+        etcd.awaitHealthy();
         String uuid = a.put(cluster("2.0", v2));
         assertTrue(a.page().startsWith("2.0 "));
         awaitRouted(b, "2.0", Duration.ofSeconds(1));
