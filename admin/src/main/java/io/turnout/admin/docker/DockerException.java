@@ -35,13 +35,4 @@ public final class DockerException extends Exception {
     public String dockerMessage() {
         return dockerMessage;
     }
-
-    /** The same failure with context in front, keeping status, Docker's message and cause. */
-    DockerException withContext(String context) {
-        DockerException e = new DockerException(status, dockerMessage, context + ": " + getMessage());
-        if (getCause() != null) {
-            e.initCause(getCause());
-        }
-        return e;
-    }
 }
