@@ -108,6 +108,12 @@ class TakeoverTest {
         return closeLater(TurnoutChild.start(dir, args.toArray(String[]::new)));
     }
 
+    /** Both listeners are up: the admin API starts after the proxy. */
+    private static void awaitServing(TurnoutChild turnout) {
+        turnout.proxyPort();
+        turnout.adminPort();
+    }
+
     /** A new Turnout takes over from {@code old}, which drains and exits 0. */
     private TurnoutChild takeOver(TurnoutChild old, Path config) throws InterruptedException {
         TurnoutChild next = start(config, "-takeover");
@@ -134,7 +140,7 @@ class TakeoverTest {
 
     private void fiveTakeoversUnder(String request) throws Exception {
         TurnoutChild current = start(config(INSTANT));
-        current.proxyPort();
+        awaitServing(current);
         try (ClientLoad load = ClientLoad.on(proxyPort).clients(4).request(request)
                 .verdict(r -> r.status() == 200 && r.bodyText().equals("version 2.0") ? null : "answer " + r.status())
                 .requestsPerClient(Integer.MAX_VALUE).maxDuration(Duration.ofSeconds(90)).start()) {
@@ -164,7 +170,7 @@ class TakeoverTest {
     void clustersUuidsAndTheGradualCounterSurviveATakeover() throws Exception {
         Path config = config("{\"mode\":\"GRADUAL\",\"percentageTransitionPerRequest\":1}");
         TurnoutChild old = start(config);
-        old.proxyPort();
+        awaitServing(old);
         for (int i = 0; i < 12; i++) {
             assertEquals(200, RawHttpClient.get(proxyPort, "/").status());
         }
@@ -180,7 +186,7 @@ class TakeoverTest {
     void aSessionClientPinnedToTheOldVersionStaysPinnedAcrossATakeover() throws Exception {
         Path config = config("{\"mode\":\"SESSION\",\"sessionTimeout\":60}");
         TurnoutChild old = start(config);
-        old.proxyPort();
+        awaitServing(old);
         String pinned = "GET / HTTP/1.1\r\nHost: a\r\nCookie: dynsoftup=" + OLD + "\r\nConnection: close\r\n\r\n";
         assertEquals("version 1.0", send(pinned).bodyText());
         takeOver(old, config);
@@ -212,7 +218,7 @@ class TakeoverTest {
     @Test
     void aTakeoverWithABadConfigOrOtherPortsFailsInOneLineAndTheRunningTurnoutGoesOn() throws Exception {
         TurnoutChild old = start(config(INSTANT));
-        old.proxyPort();
+        awaitServing(old);
 
         Path broken = dir.resolve("broken.json");
         Files.writeString(broken, "{\"proxy\":{\"port\":" + proxyPort + "},");
@@ -232,7 +238,7 @@ class TakeoverTest {
     @Test
     void aTakeoverWithTheWrongTokenIsRefusedInOneLine() throws Exception {
         TurnoutChild old = start(config("token", proxyPort, INSTANT, "right"));
-        old.proxyPort();
+        awaitServing(old);
         TurnoutChild wrong = start(config("wrong", proxyPort, INSTANT, "wrong"), "-takeover");
         assertEquals(1, wrong.awaitExit(Duration.ofSeconds(20)));
         assertTrue(wrong.stderrLines().stream().anyMatch(l -> l.contains("refused the token")), wrong.toString());
@@ -253,7 +259,7 @@ class TakeoverTest {
     @Test
     void aHandOverThatIsNeverCommittedLapsesAndAdminChangesGoOn() throws Exception {
         TurnoutChild old = start(config(INSTANT));
-        old.proxyPort();
+        awaitServing(old);
         java.net.http.HttpResponse<String> begun = admin("POST", "/takeover?hold=2", null);
         assertEquals(200, begun.statusCode());
         assertTrue(begun.body().contains(NEW), begun.body());
@@ -268,7 +274,7 @@ class TakeoverTest {
     @Test
     void aNewTurnoutKilledDuringTheTakeoverLeavesTheRunningOneServing() throws Exception {
         TurnoutChild old = start(config(INSTANT));
-        old.proxyPort();
+        awaitServing(old);
         TurnoutChild killed = start(config(INSTANT), "-takeover");
         killed.close();
         assertServesAndAcceptsChanges();

@@ -96,11 +96,17 @@ class ThesisReplayTest {
     /** §6.2.2, INSTANT: every request goes to 3.9.2 at once; stopping it rolls it back. */
     @Test
     void wordpressInstantUpgrade() {
-        try (DemoBackends wordpress = wordpress(); Replay run = new Replay("instant", dir)) {
-            run.start(wordpress, "24e90b08-2c8d-11e4-a649-28cfe9158b63");
+        upgradeThenStop("instant", "24e90b08-2c8d-11e4-a649-28cfe9158b63", "8aedb902-2c8d-11e4-a649-28cfe9158b63",
+                "INSTANT");
+    }
+
+    /** The thesis's runs of INSTANT and CONCURRENT: one request before, the PUT, one after, 3.9.2 stopped, one more. */
+    private void upgradeThenStop(String scenario, String oldUuid, String newUuid, String mode) {
+        try (DemoBackends wordpress = wordpress(); Replay run = new Replay(scenario, dir)) {
+            run.start(wordpress, oldUuid);
             run.get(null);
             run.step("before");
-            run.put(wordpress, "8aedb902-2c8d-11e4-a649-28cfe9158b63", "{\"mode\": \"INSTANT\"}");
+            run.put(wordpress, newUuid, "{\"mode\": \"" + mode + "\"}");
             run.step("put");
             run.get(null);
             run.step("after");
@@ -153,18 +159,8 @@ class ThesisReplayTest {
     /** §6.2.2, CONCURRENT: both versions asked, 3.9.2 answers until it is stopped, then 3.9.1. */
     @Test
     void wordpressConcurrentUpgrade() {
-        try (DemoBackends wordpress = wordpress(); Replay run = new Replay("concurrent", dir)) {
-            run.start(wordpress, "32afd70b-2f71-11e4-b59e-600308a8245e");
-            run.get(null);
-            run.step("before");
-            run.put(wordpress, "9e1cb1e4-2f71-11e4-b59e-600308a8245e", "{\"mode\": \"CONCURRENT\"}");
-            run.step("put");
-            run.get(null);
-            run.step("after");
-            wordpress.stop("3.9.2");
-            run.get(null);
-            run.step("stopped");
-        }
+        upgradeThenStop("concurrent", "32afd70b-2f71-11e4-b59e-600308a8245e", "9e1cb1e4-2f71-11e4-b59e-600308a8245e",
+                "CONCURRENT");
     }
 
     private static DemoBackends wordpress() {
