@@ -7,6 +7,7 @@ import io.turnout.engine.metrics.PrometheusText;
 import io.turnout.engine.net.BufferPool;
 import io.turnout.engine.net.ProxyServer;
 import io.turnout.engine.route.SnapshotWriter;
+import io.turnout.engine.tls.TlsContext;
 
 import java.io.IOException;
 
@@ -20,12 +21,18 @@ public final class ProxyEngine implements AutoCloseable {
     private final ProxyServer server;
     private final EventLog events = new EventLog(256);
     private final HealthMonitor health;
+    private final TlsContext tls;
 
+    /**
+     * Reads the certificate of {@code proxy.tls}, if any, now: a bad one is a
+     * {@link io.turnout.engine.tls.TlsConfigException} before anything is bound.
+     */
     public ProxyEngine(ProxySettings settings, SnapshotWriter writer) {
         this.settings = settings;
         this.writer = writer;
         this.health = new HealthMonitor(writer, settings.rollback(), events, settings.connectTimeout());
-        this.server = new ProxyServer(settings, writer, health);
+        this.tls = settings.tls() == null ? null : TlsContext.open(settings.tls());
+        this.server = new ProxyServer(settings, writer, health, tls);
     }
 
     /** Upgrades, deletions, ejections, re-admissions and rollbacks, newest first. */
@@ -45,6 +52,11 @@ public final class ProxyEngine implements AutoCloseable {
         }
         return PrometheusText.render(writer.snapshot(), health.rollbacksByVersion(),
                 new PrometheusText.Gauges(server.openClients(), server.openUpstreams(), inUse, allocated, exhausted));
+    }
+
+    /** The certificate in force and the handshake counters; {@code null} when the proxy speaks plain HTTP. */
+    public TlsContext tls() {
+        return tls;
     }
 
     public HealthMonitor health() {

@@ -6,6 +6,7 @@ import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.RouteDecision;
 import io.turnout.engine.route.Server;
 import io.turnout.engine.route.SnapshotWriter;
+import io.turnout.engine.tls.TlsContext;
 import org.tinylog.Logger;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,15 +16,22 @@ final class ProxyContext {
     private final ProxySettings settings;
     private final SnapshotWriter writer;
     private final HealthMonitor health;
+    private final TlsContext tls;
     private final AtomicInteger openClients = new AtomicInteger();
     private final AtomicInteger openUpstreams = new AtomicInteger();
     /** Read once: tinylog's level is frozen at start, and WARN must cost nothing per request. */
     private final boolean logResponses = Logger.isInfoEnabled();
 
-    ProxyContext(ProxySettings settings, SnapshotWriter writer, HealthMonitor health) {
+    ProxyContext(ProxySettings settings, SnapshotWriter writer, HealthMonitor health, TlsContext tls) {
         this.settings = settings;
+        this.tls = tls;
         this.writer = writer;
         this.health = health;
+    }
+
+    /** {@code null} on a plain listener. */
+    TlsContext tls() {
+        return tls;
     }
 
     HealthMonitor health() {

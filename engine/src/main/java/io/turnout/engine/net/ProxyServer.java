@@ -3,6 +3,7 @@ package io.turnout.engine.net;
 import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.health.HealthMonitor;
 import io.turnout.engine.route.SnapshotWriter;
+import io.turnout.engine.tls.TlsContext;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -26,9 +27,9 @@ public final class ProxyServer {
     private final List<ServerSocketChannel> listeners = new ArrayList<>();
     private boolean stopped;
 
-    public ProxyServer(ProxySettings settings, SnapshotWriter writer, HealthMonitor health) {
+    public ProxyServer(ProxySettings settings, SnapshotWriter writer, HealthMonitor health, TlsContext tls) {
         this.settings = settings;
-        this.context = new ProxyContext(settings, writer, health);
+        this.context = new ProxyContext(settings, writer, health, tls);
     }
 
     /**

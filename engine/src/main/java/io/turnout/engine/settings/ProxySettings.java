@@ -1,13 +1,14 @@
 package io.turnout.engine.settings;
 
-import io.turnout.engine.settings.RollbackPolicy;
+import io.turnout.engine.tls.TlsSettings;
 
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * The proxy's listening address, timeouts and limits (the {@code proxy} block of SPEC §1 plus
- * the global {@code rollback} block). Immutable; build with {@link #builder(int)}.
+ * the global {@code rollback} block). {@code tls} is {@code null} for plain HTTP. Immutable; build
+ * with {@link #builder(int)}.
  */
 public record ProxySettings(
         String hostname,
@@ -24,7 +25,8 @@ public record ProxySettings(
         int maxBuffersPerThread,
         int maxConnections,
         int maxRetries,
-        RollbackPolicy rollback) {
+        RollbackPolicy rollback,
+        TlsSettings tls) {
 
     public ProxySettings {
         Objects.requireNonNull(hostname, "hostname");
@@ -74,6 +76,7 @@ public record ProxySettings(
         b.maxHeadBytes = maxHeadBytes;
         b.bufferSize = bufferSize;
         b.maxBuffersPerThread = maxBuffersPerThread;
+        b.tls = tls;
         b.maxConnections = maxConnections;
         b.maxRetries = maxRetries;
         b.rollback = rollback;
@@ -95,6 +98,7 @@ public record ProxySettings(
         private int maxHeadBytes = 64 * 1024;
         private int bufferSize = 64 * 1024;
         private int maxBuffersPerThread;
+        private TlsSettings tls;
         private int maxConnections = 10_000;
         private int maxRetries = 2;
         private RollbackPolicy rollback = RollbackPolicy.DEFAULT;
@@ -118,11 +122,12 @@ public record ProxySettings(
         public Builder maxConnections(int v) { maxConnections = v; return this; }
         public Builder maxRetries(int v) { maxRetries = v; return this; }
         public Builder rollback(RollbackPolicy v) { rollback = v; return this; }
+        public Builder tls(TlsSettings v) { tls = v; return this; }
 
         public ProxySettings build() {
             return new ProxySettings(hostname, port, connectTimeout, responseTimeout, headTimeout, bodyTimeout, idleTimeout,
                     drainTimeout, selectorThreads, maxHeadBytes, bufferSize, maxBuffersPerThread, maxConnections,
-                    maxRetries, rollback);
+                    maxRetries, rollback, tls);
         }
     }
 }

@@ -43,7 +43,7 @@ class SelectorLoopTest {
         ProxySettings settings = ProxySettings.builder(0).hostname("127.0.0.1").selectorThreads(1).build();
         SnapshotWriter writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
         health = new HealthMonitor(writer, settings.rollback(), new EventLog(16), Duration.ofSeconds(1));
-        context = new ProxyContext(settings, writer, health);
+        context = new ProxyContext(settings, writer, health, null);
         loop = new SelectorLoop(0, context);
         loop.start();
     }
