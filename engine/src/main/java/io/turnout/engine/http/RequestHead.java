@@ -31,6 +31,7 @@ public final class RequestHead extends HttpHead {
     private static final byte[] XFF_SEPARATOR = Ascii.bytes(", ");
     private static final byte[] XFF = Ascii.bytes("X-Forwarded-For: ");
     private static final byte[] XFP_HTTP = Ascii.bytes("X-Forwarded-Proto: http\r\n");
+    private static final byte[] XFP_HTTPS = Ascii.bytes("X-Forwarded-Proto: https\r\n");
     private static final byte[] XFH = Ascii.bytes("X-Forwarded-Host: ");
     private static final byte[] CONNECTION_UPGRADE = Ascii.bytes("Connection: upgrade\r\n");
     private static final byte[] CRLF = Ascii.bytes("\r\n");
@@ -388,9 +389,14 @@ public final class RequestHead extends HttpHead {
     /** Bytes the rewritten head may add to the original, so callers can check it fits. */
     public int rewriteOverhead(int clientAddressLength, int defaultHostLength) {
         int host = hostHeader >= 0 ? valueEnd[hostHeader] - valueStart[hostHeader] : defaultHostLength + length();
-        return XFF.length + XFF_SEPARATOR.length + clientAddressLength + 2 + XFP_HTTP.length
+        return XFF.length + XFF_SEPARATOR.length + clientAddressLength + 2 + XFP_HTTPS.length
                 + XFH.length + host + 2 + CONNECTION_UPGRADE_H2C.length + HTTP_1_1_CRLF.length
                 + HOST_PREFIX.length + defaultHostLength + 2;
+    }
+
+    /** {@link #writeUpstreamHead(ByteBuffer, byte[], byte[], boolean, boolean)} for a plain HTTP client. */
+    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress, byte[] defaultHost, boolean h2cAllowed) {
+        writeUpstreamHead(out, clientAddress, defaultHost, h2cAllowed, false);
     }
 
     /**
@@ -401,8 +407,10 @@ public final class RequestHead extends HttpHead {
      * X-Forwarded-Proto and X-Forwarded-Host. Host is kept; an HTTP/1.0 request without one gets
      * {@code defaultHost}, the authority the client connected to (RFC 9112 §3.3). For an upgrade
      * the proxy lets through ({@link #wantsTunnel}), Upgrade and {@code Connection: upgrade} pass.
+     * X-Forwarded-Proto is {@code https} when the client's connection was TLS ({@code secure}).
      */
-    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress, byte[] defaultHost, boolean h2cAllowed) {
+    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress, byte[] defaultHost, boolean h2cAllowed,
+                                  boolean secure) {
         boolean upgrade = wantsTunnel(h2cAllowed);
         copy(out, start, targetEnd + 1);
         out.put(HTTP_1_1_CRLF);
@@ -448,7 +456,7 @@ public final class RequestHead extends HttpHead {
         if (forwardedForHeader < 0) {
             out.put(XFF).put(clientAddress).put(CRLF);
         }
-        out.put(XFP_HTTP);
+        out.put(secure ? XFP_HTTPS : XFP_HTTP);
         if (hostHeader >= 0) {
             out.put(XFH);
             copy(out, valueStart[hostHeader], valueEnd[hostHeader]);

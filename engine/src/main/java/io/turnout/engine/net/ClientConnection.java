@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
  * One client connection, HAProxy's {@code h1c}: the socket, its input buffer, the request head
  * parser, the connection's phase, its timeouts, lingering close and interest ops. Each request
  * on it is an {@link Exchange} (reset, not reallocated), so every request on a keep-alive
- * connection is routed on its own; after a 101 the connection becomes a {@link Tunnel}.
+ * connection is routed on its own; after a 101 the connection becomes a {@link Tunnel}. On a TLS
+ * listener the bytes pass through a {@link TlsStream}; everything above it reads and writes
+ * plaintext through the {@link ClientStream}, so a plain connection pays nothing for TLS.
  */
 final class ClientConnection extends Timed implements IoHandler {
     private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
@@ -35,6 +37,12 @@ final class ClientConnection extends Timed implements IoHandler {
     private final SelectorLoop loop;
     private final ProxySettings settings;
     private final SocketChannel channel;
+    private final ClientStream stream;
+    /** The same object as {@code stream} on a TLS listener, else {@code null}. */
+    private final TlsStream tls;
+    private final Runnable readBuffered = this::readBuffered;
+    /** A read of input the TLS layer holds is queued on the loop. */
+    private boolean bufferedReadQueued;
     private final long idleTimeoutNanos;
     private final byte[] clientAddress;
     private final RequestHead request = new RequestHead();
@@ -58,7 +66,16 @@ final class ClientConnection extends Timed implements IoHandler {
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
         this.in = new RelayBuffer(loop.buffers());
-        this.exchange = new Exchange(this, loop, channel, clientAddress,
+        ProxyContext context = loop.context();
+        if (context.tls() == null) {
+            this.tls = null;
+            this.stream = ClientStream.plain(channel);
+        } else {
+            this.tls = new TlsStream(channel, context.tls().newEngine(), context.tls(), loop.tlsBuffers(),
+                    context.handshakeTasks(), loop, this::afterHandshakeTasks);
+            this.stream = tls;
+        }
+        this.exchange = new Exchange(this, loop, stream, tls != null, clientAddress,
                 authority((InetSocketAddress) channel.getLocalAddress()), in);
     }
 
@@ -74,6 +91,9 @@ final class ClientConnection extends Timed implements IoHandler {
         clientInterest = SelectionKey.OP_READ;
         loop.track(this);
         awaitNextRequest();
+        if (tls != null) {
+            deadlineIn(settings.headTimeout().toNanos()); // the handshake and the first head (SPEC §12)
+        }
     }
 
     // ---- readiness --------------------------------------------------------------------------------
@@ -84,13 +104,42 @@ final class ClientConnection extends Timed implements IoHandler {
             return;
         }
         int ready = readyKey.readyOps();
-        if ((ready & SelectionKey.OP_WRITE) != 0) {
+        boolean readable = (ready & SelectionKey.OP_READ) != 0;
+        if ((ready & SelectionKey.OP_WRITE) != 0 && flushStream()) {
             onWritable();
+            readable |= tls != null && !tls.isHandshaken(); // the handshake goes on once its flight is out
         }
-        if (phase != Phase.CLOSED && (ready & SelectionKey.OP_READ) != 0) {
+        if (phase != Phase.CLOSED && readable) {
             onReadable();
         }
         afterExchangeEvent();
+    }
+
+    /** Records the TLS layer still holds go out first; false when they could not all go. */
+    private boolean flushStream() {
+        try {
+            return stream.flush();
+        } catch (IOException e) {
+            close();
+            return false;
+        }
+    }
+
+    /** On the loop, after a TLS handshake's delegated tasks ran on the handshake threads. */
+    private void afterHandshakeTasks() {
+        if (phase != Phase.CLOSED) {
+            onReadable();
+            afterExchangeEvent();
+        }
+    }
+
+    /** On the loop: input the TLS layer decrypted or received that no readiness event announces. */
+    private void readBuffered() {
+        bufferedReadQueued = false;
+        if (phase != Phase.CLOSED && (clientInterest & SelectionKey.OP_READ) != 0) {
+            onReadable();
+            afterExchangeEvent();
+        }
     }
 
     @Override
@@ -117,7 +166,11 @@ final class ClientConnection extends Timed implements IoHandler {
 
     private void onWritable() {
         switch (phase) {
-            case CLOSING -> flushError();
+            case CLOSING -> {
+                if (errorOut != null) {
+                    flushError();
+                }
+            }
             case TUNNEL -> tunnel.onClientWritable();
             case EXCHANGE -> exchange.pumpResponse();
             default -> {
@@ -175,7 +228,7 @@ final class ClientConnection extends Timed implements IoHandler {
         boolean headBegins = phase == Phase.READ_HEAD && !in.bytes().hasRemaining();
         int n;
         try {
-            n = in.readFrom(channel);
+            n = in.readFrom(stream);
         } catch (IOException e) {
             close();
             return false;
@@ -183,6 +236,9 @@ final class ClientConnection extends Timed implements IoHandler {
         if (n < 0) {
             onClientEof();
             return false;
+        }
+        if (n == 0 && phase == Phase.READ_HEAD && !in.bytes().hasRemaining()) {
+            in.release(); // a TLS handshake step read no plaintext: hold no buffer meanwhile
         }
         if (headBegins && n > 0) {
             deadlineIn(settings.headTimeout().toNanos());
@@ -305,7 +361,7 @@ final class ClientConnection extends Timed implements IoHandler {
     private void flushError() {
         if (errorOut != null) {
             try {
-                channel.write(errorOut);
+                stream.write(errorOut);
             } catch (IOException e) {
                 close();
                 return;
@@ -326,7 +382,7 @@ final class ClientConnection extends Timed implements IoHandler {
         phase = Phase.CLOSING;
         deadlineIn(LINGER_NANOS);
         try {
-            channel.shutdownOutput();
+            stream.shutdownOutput();
         } catch (IOException e) {
             close();
         }
@@ -361,7 +417,11 @@ final class ClientConnection extends Timed implements IoHandler {
         in.release();
         loop.untrack(this);
         key.cancel();
-        SelectorLoop.closeQuietly(channel);
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // closing: nothing left to do
+        }
         loop.clientClosed();
     }
 
@@ -394,6 +454,13 @@ final class ClientConnection extends Timed implements IoHandler {
         }
         if (clientOut || errorOut != null) {
             client |= SelectionKey.OP_WRITE;
+        }
+        if (tls != null) {
+            client = tls.interestOps(client);
+            if ((client & SelectionKey.OP_READ) != 0 && tls.hasBufferedInput() && !bufferedReadQueued) {
+                bufferedReadQueued = true;
+                loop.execute(readBuffered);
+            }
         }
         if (client != clientInterest && key.isValid()) {
             key.interestOps(client);

@@ -15,7 +15,6 @@ import org.tinylog.Logger;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.zip.CRC32C;
 
 /**
@@ -39,7 +38,7 @@ final class Exchange implements UpstreamOwner {
     private final ProxyContext context;
     private final ProxySettings settings;
     private final BufferPool buffers;
-    private final SocketChannel client;
+    private final ClientStream client;
     private final RelayBuffer in;
     private final RequestRelay request;
     private final ResponseRelay response;
@@ -55,8 +54,8 @@ final class Exchange implements UpstreamOwner {
     private ExchangeOutcome outcome = ExchangeOutcome.RUNNING;
     private int answerStatus;
 
-    Exchange(ClientConnection connection, SelectorLoop loop, SocketChannel client, byte[] clientAddress,
-             byte[] localAuthority, RelayBuffer in) {
+    Exchange(ClientConnection connection, SelectorLoop loop, ClientStream client, boolean secure,
+             byte[] clientAddress, byte[] localAuthority, RelayBuffer in) {
         this.connection = connection;
         this.loop = loop;
         this.context = loop.context();
@@ -65,7 +64,7 @@ final class Exchange implements UpstreamOwner {
         this.client = client;
         this.in = in;
         this.concurrent = new ConcurrentPair(loop);
-        this.request = new RequestRelay(in, buffers, attempt, clientAddress, localAuthority, settings);
+        this.request = new RequestRelay(in, buffers, attempt, clientAddress, localAuthority, secure, settings);
         this.response = new ResponseRelay(connection, client, buffers, settings, attempt);
     }
 

@@ -91,6 +91,7 @@ public final class ProxyServer {
             for (SelectorLoop loop : loops) {
                 loop.awaitStopped(5_000);
             }
+            context.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -103,6 +104,17 @@ public final class ProxyServer {
 
     public int openUpstreams() {
         return context.openUpstreams().get();
+    }
+
+    /** The loops' TLS record pools, for tests and metrics; empty on a plain listener. */
+    public List<BufferPool> tlsBufferPools() {
+        List<BufferPool> pools = new ArrayList<>();
+        for (SelectorLoop loop : loops) {
+            if (loop.tlsBuffers() != null) {
+                pools.add(loop.tlsBuffers());
+            }
+        }
+        return pools;
     }
 
     /** The buffer pools of the loops, for tests and metrics. */

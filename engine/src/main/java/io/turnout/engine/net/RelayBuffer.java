@@ -4,7 +4,8 @@ import io.turnout.engine.http.ChunkScanner;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ReadableByteChannel;
 
 /**
  * Bytes read from one channel on their way to its peer, in a pooled direct buffer. The buffer is
@@ -80,7 +81,7 @@ final class RelayBuffer {
      * and nothing is kept; kept bytes are given up only when they fill the whole buffer.
      * Returns the bytes read, or -1 at end of stream.
      */
-    int readFrom(SocketChannel channel) throws IOException {
+    int readFrom(ReadableByteChannel channel) throws IOException {
         if (buf.limit() == buf.capacity() || (keepFrom < 0 && !buf.hasRemaining())) {
             compact();
         }
@@ -99,7 +100,7 @@ final class RelayBuffer {
      * {@link #readFrom}, for an upstream: a reset ends the stream like a close does, since both
      * leave a response only as complete as it already is. Returns the bytes read or -1.
      */
-    int readUntilEnd(SocketChannel channel) {
+    int readUntilEnd(ReadableByteChannel channel) {
         try {
             return readFrom(channel);
         } catch (IOException e) {
@@ -122,7 +123,7 @@ final class RelayBuffer {
     }
 
     /** Reads and drops what {@code channel} has (a connection on its way out). Returns -1 at its end. */
-    int discardFrom(SocketChannel channel) throws IOException {
+    int discardFrom(ReadableByteChannel channel) throws IOException {
         buf.clear();
         try {
             return channel.read(buf);
@@ -209,7 +210,7 @@ final class RelayBuffer {
      * Writes what remains of a rewritten {@code head} and the framed bytes in one gathering
      * write: one syscall for head and body. Returns the bytes written.
      */
-    long writeTo(SocketChannel channel, ByteBuffer head) throws IOException {
+    long writeTo(GatheringByteChannel channel, ByteBuffer head) throws IOException {
         boolean withHead = head != null && head.hasRemaining();
         if (buf == null) {
             return withHead ? channel.write(head) : 0;

@@ -32,6 +32,7 @@ final class RequestRelay {
     private final Attempt attempt;
     private final byte[] clientAddress;
     private final byte[] localAuthority;
+    private final boolean secure;
     private final long bodyTimeoutNanos;
     private final long responseTimeoutNanos;
     private final BodyFramer body = new BodyFramer();
@@ -40,9 +41,13 @@ final class RequestRelay {
     private boolean sent;
     private boolean writePending;
 
-    /** {@code localAuthority} is the address the client connected to: the Host of a request that has none. */
+    /**
+     * {@code localAuthority} is the address the client connected to: the Host of a request that
+     * has none. {@code secure}: the client's connection is TLS.
+     */
     RequestRelay(RelayBuffer in, BufferPool buffers, Attempt attempt, byte[] clientAddress, byte[] localAuthority,
-                 ProxySettings settings) {
+                 boolean secure, ProxySettings settings) {
+        this.secure = secure;
         this.in = in;
         this.bodyTimeoutNanos = settings.bodyTimeout().toNanos();
         this.responseTimeoutNanos = settings.responseTimeout().toNanos();
@@ -66,7 +71,7 @@ final class RequestRelay {
         if (parsed.length() + parsed.rewriteOverhead(clientAddress.length, localAuthority.length) > headOut.capacity()) {
             return 431;
         }
-        parsed.writeUpstreamHead(headOut, clientAddress, localAuthority, h2cAllowed);
+        parsed.writeUpstreamHead(headOut, clientAddress, localAuthority, h2cAllowed, secure);
         headOut.flip();
         in.skipTo(headEnd);
         in.keepFromHere();

@@ -48,7 +48,7 @@ final class ResponseRelay {
     private static final int HOLD_BODY_LIMIT = 16 * 1024;
 
     private final ClientConnection connection;
-    private final SocketChannel client;
+    private final ClientStream client;
     private final BufferPool buffers;
     private final ProxySettings settings;
     private final Attempt attempt;
@@ -71,7 +71,7 @@ final class ResponseRelay {
     private boolean closeClient;
     private boolean reusable;
 
-    ResponseRelay(ClientConnection connection, SocketChannel client, BufferPool buffers, ProxySettings settings,
+    ResponseRelay(ClientConnection connection, ClientStream client, BufferPool buffers, ProxySettings settings,
                   Attempt attempt) {
         this.connection = connection;
         this.client = client;

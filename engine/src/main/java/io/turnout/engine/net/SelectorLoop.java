@@ -33,6 +33,8 @@ public final class SelectorLoop implements Runnable {
     private final Selector selector;
     private final ProxyContext context;
     private final BufferPool buffers;
+    /** TLS records, sized for them; {@code null} on a plain listener. */
+    private final BufferPool tlsBuffers;
     private final UpstreamPool upstreams;
     private final Router router = new Router();
     private final RetryPolicy retryPolicy;
@@ -55,6 +57,8 @@ public final class SelectorLoop implements Runnable {
         this.selector = Selector.open();
         ProxySettings settings = context.settings();
         this.buffers = new BufferPool(settings.bufferSize(), settings.effectiveMaxBuffersPerThread());
+        this.tlsBuffers = context.tls() == null ? null
+                : new BufferPool(context.tlsBufferSize(), context.tlsBuffersPerThread());
         this.upstreams = new UpstreamPool(this);
         // SPEC §3's floor of 10 retries per second, shared out between the loops.
         this.retryPolicy = new RetryPolicy(settings.maxRetries(),
@@ -300,6 +304,11 @@ public final class SelectorLoop implements Runnable {
 
     public BufferPool buffers() {
         return buffers;
+    }
+
+    /** The TLS record buffers; {@code null} when the proxy speaks plain HTTP. */
+    public BufferPool tlsBuffers() {
+        return tlsBuffers;
     }
 
     RetryPolicy retryPolicy() {

@@ -3,7 +3,6 @@ package io.turnout.engine.net;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 
 /**
  * A connection after 101 Switching Protocols: raw bytes both ways until both sides have closed,
@@ -12,7 +11,7 @@ import java.nio.channels.SocketChannel;
  */
 final class Tunnel implements UpstreamOwner {
     private final ClientConnection connection;
-    private final SocketChannel client;
+    private final ClientStream client;
     private final RelayBuffer fromClient;
     private final RelayBuffer fromUpstream;
     private final UpstreamConnection upstream;
@@ -24,7 +23,7 @@ final class Tunnel implements UpstreamOwner {
     private boolean upstreamWritePending;
     private boolean closed;
 
-    Tunnel(ClientConnection connection, SocketChannel client, RelayBuffer fromClient, RelayBuffer fromUpstream,
+    Tunnel(ClientConnection connection, ClientStream client, RelayBuffer fromClient, RelayBuffer fromUpstream,
            UpstreamConnection upstream, ByteBuffer head, BufferPool buffers) {
         this.connection = connection;
         this.client = client;
