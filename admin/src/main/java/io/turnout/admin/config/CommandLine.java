@@ -170,7 +170,9 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                     The proxy block also takes "hostname" (default "0.0.0.0") and timeouts in
                     seconds: "connectTimeout" (2), "responseTimeout" (30), "headTimeout" (30),
                     "bodyTimeout" (30), "idleTimeout" (60), "drainTimeout" (30); and
-                    "selectorThreads" (0 = one per core), "maxConnections" (10000), "maxRetries" (2). configService takes
+                    "selectorThreads" (0 = one per core), "maxConnections" (10000), "maxRetries" (2); and
+                    "tls": {"certificate": "chain.pem", "key": "key.pem"} to serve HTTPS (PEM files,
+                    the key PKCS#8; relative paths are to the config file's directory). configService takes
                     "hostname" (default "127.0.0.1") and "token". Other top-level keys:
                     "dockerHost", "stateFile", "rollback", "clusters" (a list of clusters).
 
