@@ -272,7 +272,7 @@ public final class TurnoutProcess {
                             boolean besideRunning) throws IOException {
         Dashboard board = Dashboard.start(writer::snapshot, e.events(), e.health()::policyOf);
         dashboard = board;
-        AdminApi api = new AdminApi(c, metrics, e.events(), handover);
+        AdminApi api = new AdminApi(c, metrics, e.events(), handover, e.tls());
         DashboardEndpoints.addTo(api, board);
         AdminServer a = new AdminServer(AdminSettings.of(config.configService()), api);
         try {
