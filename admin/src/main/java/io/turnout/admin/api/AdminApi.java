@@ -77,10 +77,10 @@ public final class AdminApi implements AdminHandler {
                 .add("GET", CLUSTERS + "/{uuid}", (r, p) -> getCluster(p.get(0)))
                 .add("DELETE", CLUSTERS + "/{uuid}", (r, p) -> deleteCluster(p.get(0)))
                 .add("GET", "/status", (r, p) -> status(r))
-                .add("POST", TlsEndpoints.RELOAD, (r, p) -> this.tls.reload(r))
                 .add("GET", "/metrics", (r, p) -> done(new AdminResponse(200, AdminResponse.PROMETHEUS,
                         this.metrics.get().getBytes(StandardCharsets.UTF_8), Map.of())))
-                .add("GET", "/events", (r, p) -> events(r));
+                .add("GET", "/events", (r, p) -> events(r))
+                .add("POST", TlsEndpoints.RELOAD, (r, p) -> this.tls.reload(r));
         if (handover != null) {
             routes.add("POST", "/takeover", (r, p) -> beginHandover(r))
                     .add("POST", "/takeover/commit", (r, p) -> done(handover.commit() ? AdminResponse.empty(202)
