@@ -8,13 +8,14 @@ import io.turnout.admin.config.LevelTags;
 import io.turnout.admin.config.Logging;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.admin.demo.DemoBackends;
+import io.turnout.admin.demo.DemoCertificate;
 import io.turnout.admin.demo.DemoTraffic;
 import io.turnout.admin.state.StateFileException;
 
 import java.io.PrintStream;
 
 /**
- * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h] [demo [-traffic]]}.
+ * {@code java -jar turnout.jar [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h] [demo [-traffic] [-tls]]}.
  *
  * <p>Order: arguments, then logging (tinylog must be configured before anything logs), then the
  * config, then the process. A user error at any step prints one line on stderr and exits 1,
@@ -27,6 +28,7 @@ public final class Turnout {
     private volatile TurnoutProcess process;
     private volatile DemoBackends demo;
     private volatile DemoTraffic traffic;
+    private volatile DemoCertificate certificate;
 
     private Turnout() {
     }
@@ -63,7 +65,15 @@ public final class Turnout {
         try {
             if (cl.demo()) {
                 demo = DemoBackends.start();
-                config = demo.config();
+                if (cl.tls()) {
+                    LevelTags.notice("Making the demo's throwaway TLS certificate for 127.0.0.1 and localhost with keytool");
+                    certificate = DemoCertificate.create();
+                    LevelTags.notice("TLS certificate ready: {} and {}, valid until {}", certificate.chain(),
+                            certificate.key(), certificate.notAfter());
+                    config = demo.config(certificate.settings());
+                } else {
+                    config = demo.config();
+                }
             } else {
                 config = ConfigLoader.load(cl.configFile());
             }
@@ -100,9 +110,9 @@ public final class Turnout {
         }
         if (demo != null) {
             if (cl.traffic()) {
-                traffic = DemoTraffic.start(p.engine().port());
+                traffic = DemoTraffic.start(p.engine().port(), certificate == null ? null : certificate.clientContext());
             }
-            out.print(demo.instructions(cl.traffic()));
+            out.print(demo.instructions(cl.traffic(), certificate));
             out.flush();
         }
         return RUNNING;
@@ -129,6 +139,10 @@ public final class Turnout {
         DemoBackends d = demo;
         if (d != null) {
             d.close();
+        }
+        DemoCertificate c = certificate;
+        if (c != null) {
+            c.close();
         }
     }
 }

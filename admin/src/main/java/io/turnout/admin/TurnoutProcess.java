@@ -23,6 +23,7 @@ import io.turnout.admin.state.StateFile;
 import io.turnout.engine.ProxyEngine;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.SnapshotWriter;
+import io.turnout.engine.tls.TlsConfigException;
 import org.tinylog.Logger;
 
 import java.io.IOException;
@@ -200,7 +201,7 @@ public final class TurnoutProcess {
             stateFile = StateFile.attach(statePath, c);
         }
 
-        ProxyEngine e = new ProxyEngine(config.proxy(), writer);
+        ProxyEngine e = newEngine();
         startEngine(e, handed != null);
         startAdmin(c, e, e::metricsText, new Handover(c, e::port, statePath, this::handOverAndExit), handed != null);
     }
@@ -212,7 +213,7 @@ public final class TurnoutProcess {
      */
     private void startInFleet() throws IOException {
         writer = new SnapshotWriter(ClusterSnapshot.EMPTY);
-        ProxyEngine e = new ProxyEngine(config.proxy(), writer);
+        ProxyEngine e = newEngine();
         String name = config.store().name() != null ? config.store().name() : defaultProxyName();
         FleetClusters f;
         try {
@@ -226,6 +227,18 @@ public final class TurnoutProcess {
         catalog = c;
         startEngine(e, false);
         startAdmin(c, e, () -> e.metricsText() + f.metricsText(), null, false);
+    }
+
+    /**
+     * The engine reads {@code proxy.tls}'s files again (the config loader checked them): one that
+     * changed since is still one line naming the field, not a stack trace.
+     */
+    private ProxyEngine newEngine() {
+        try {
+            return new ProxyEngine(config.proxy(), writer);
+        } catch (TlsConfigException tls) {
+            throw new InvalidConfigException(config.source(), "proxy.tls." + tls.field() + ": " + tls.getMessage());
+        }
     }
 
     /** {@code <host name>:<configService.port>}: where an operator finds the proxy that decided a rollback. */
@@ -259,7 +272,7 @@ public final class TurnoutProcess {
                             boolean besideRunning) throws IOException {
         Dashboard board = Dashboard.start(writer::snapshot, e.events(), e.health()::policyOf);
         dashboard = board;
-        AdminApi api = new AdminApi(c, metrics, e.events(), handover);
+        AdminApi api = new AdminApi(c, metrics, e.events(), handover, e.tls());
         DashboardEndpoints.addTo(api, board);
         AdminServer a = new AdminServer(AdminSettings.of(config.configService()), api);
         try {

@@ -50,8 +50,11 @@ public final class ProxyEngine implements AutoCloseable {
             allocated += pool.allocated();
             exhausted += pool.exhaustedCount();
         }
+        PrometheusText.Tls tlsFigures = tls == null ? null : new PrometheusText.Tls(tls.handshakes(),
+                tls.handshakeFailures(), tls.identity().notAfter().getEpochSecond());
         return PrometheusText.render(writer.snapshot(), health.rollbacksByVersion(),
-                new PrometheusText.Gauges(server.openClients(), server.openUpstreams(), inUse, allocated, exhausted));
+                new PrometheusText.Gauges(server.openClients(), server.openUpstreams(), inUse, allocated, exhausted),
+                tlsFigures);
     }
 
     /** The certificate in force and the handshake counters; {@code null} when the proxy speaks plain HTTP. */

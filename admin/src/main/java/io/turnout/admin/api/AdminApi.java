@@ -18,6 +18,7 @@ import io.turnout.engine.health.EventLog;
 import io.turnout.engine.http.Ascii;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.Server;
+import io.turnout.engine.tls.TlsContext;
 import org.tinylog.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,7 @@ public final class AdminApi implements AdminHandler {
     private final EventLog events;
     private final AdminRoutes routes;
     private final Handover handover;
+    private final TlsEndpoints tls;
 
     /**
      * @param metrics Prometheus text for {@code GET /metrics}; called on the admin thread, so cheap
@@ -54,20 +56,31 @@ public final class AdminApi implements AdminHandler {
 
     /** @param handover this process's side of a takeover (SPEC §11), or null when it cannot be taken over */
     public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, EventLog events, Handover handover) {
+        this(catalog, metrics, events, handover, null);
+    }
+
+    /**
+     * @param tls the proxy's certificate in force (SPEC §12), or null when it speaks plain HTTP:
+     *            then {@code POST /tls/reload} is 409 and {@code GET /status} has no {@code tls}
+     */
+    public AdminApi(ClusterCatalog catalog, Supplier<String> metrics, EventLog events, Handover handover,
+                    TlsContext tls) {
         this.catalog = catalog;
         this.metrics = metrics;
         this.events = events;
         this.handover = handover;
+        this.tls = new TlsEndpoints(tls);
         this.routes = new AdminRoutes()
                 .add("PUT", CLUSTERS, (r, p) -> putCluster(r))
                 .add("GET", CLUSTERS, (r, p) -> listClusters())
                 .add("GET", CLUSTERS + "/", (r, p) -> listClusters())
                 .add("GET", CLUSTERS + "/{uuid}", (r, p) -> getCluster(p.get(0)))
                 .add("DELETE", CLUSTERS + "/{uuid}", (r, p) -> deleteCluster(p.get(0)))
-                .add("GET", "/status", (r, p) -> status())
+                .add("GET", "/status", (r, p) -> status(r))
                 .add("GET", "/metrics", (r, p) -> done(new AdminResponse(200, AdminResponse.PROMETHEUS,
                         this.metrics.get().getBytes(StandardCharsets.UTF_8), Map.of())))
-                .add("GET", "/events", (r, p) -> events(r));
+                .add("GET", "/events", (r, p) -> events(r))
+                .add("POST", TlsEndpoints.RELOAD, (r, p) -> this.tls.reload(r));
         if (handover != null) {
             routes.add("POST", "/takeover", (r, p) -> beginHandover(r))
                     .add("POST", "/takeover/commit", (r, p) -> done(handover.commit() ? AdminResponse.empty(202)
@@ -176,7 +189,11 @@ public final class AdminApi implements AdminHandler {
         });
     }
 
-    private CompletableFuture<AdminResponse> status() {
+    /** JSON; with {@code Accept: text/plain} the lines {@code turnoutctl status} prints above the versions' table. */
+    private CompletableFuture<AdminResponse> status(AdminRequest request) {
+        if (request.prefersText()) {
+            return done(AdminResponse.text(200, "status: UP\n" + tls.statusLine()));
+        }
         JSONArray clusters = new JSONArray();
         for (Cluster c : catalog.snapshot().clusters()) {
             JSONArray servers = new JSONArray();
@@ -201,6 +218,10 @@ public final class AdminApi implements AdminHandler {
         if (catalog.shared() != null) {
             // SPEC §10: the proxy is up and routing even while its store is down; this says which.
             status.put("store", catalog.shared().status());
+        }
+        JSONObject certificate = tls.status();
+        if (certificate != null) {
+            status.put("tls", certificate);
         }
         return done(AdminResponse.json(200, JSON.toJSONString(status)));
     }

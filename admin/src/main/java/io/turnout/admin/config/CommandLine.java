@@ -5,13 +5,14 @@ import java.util.List;
 
 /**
  * The arguments of {@code scripts/turnout} (SPEC §1):
- * {@code [-configFile=./config.json] [-logLevel=WARN] [-h] [demo [-traffic]]}.
+ * {@code [-configFile=./config.json] [-logLevel=WARN] [-h] [demo [-traffic] [-tls]]}.
  *
  * <p>Each flag may be written {@code -name=value}, {@code -name value}, {@code --name=value} or
  * {@code --name value}, as Go's {@code flag} package (the thesis's prototype) accepts. Flag names
  * are case-sensitive, as there. {@code -h} may also be spelt {@code -help}. The bare word
  * {@code demo} starts the self-contained demo instead of reading a config file; {@code -traffic}
- * adds the demo's built-in load.
+ * adds the demo's built-in load, {@code -tls} serves the demo's proxy over TLS with a throwaway
+ * certificate.
  *
  * @param configFile the config file ({@value ConfigLoader#DEFAULT_PATH} unless given)
  * @param logLevel   the level given with {@code -logLevel}, or {@code null} when not given
@@ -19,9 +20,10 @@ import java.util.List;
  * @param demo       the {@code demo} argument
  * @param traffic    {@code -traffic}: the demo also runs its built-in load
  * @param takeover   {@code -takeover}: take over from the Turnout serving the same ports (SPEC §11)
+ * @param tls        {@code -tls}: the demo's proxy serves HTTPS with a throwaway certificate (SPEC §12)
  */
 public record CommandLine(Path configFile, LogLevel logLevel, boolean help, boolean demo, boolean traffic,
-                          boolean takeover) {
+                          boolean takeover, boolean tls) {
     /** A mistake on the command line; the message is one line. */
     public static final class UsageException extends RuntimeException {
         public UsageException(String message) {
@@ -51,6 +53,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         boolean demo = false;
         boolean takeover = false;
         boolean traffic = false;
+        boolean tls = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("-") || arg.equals("-") || arg.equals("--")) {
@@ -85,6 +88,12 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                         throw usage("-traffic takes no value");
                     }
                     traffic = true;
+                }
+                case "tls" -> {
+                    if (inline != null) {
+                        throw usage("-tls takes no value");
+                    }
+                    tls = true;
                 }
                 case "configFile", "logLevel" -> {
                     String value = inline;
@@ -125,8 +134,11 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         if (traffic && !demo) {
             throw usage("-traffic is the demo's built-in load: scripts/turnout demo -traffic");
         }
+        if (tls && !demo) {
+            throw usage("-tls is for the demo (scripts/turnout demo -tls); to serve TLS, set proxy.tls in the config file");
+        }
         return new CommandLine(Path.of(configFile == null ? ConfigLoader.DEFAULT_PATH : configFile), logLevel, help,
-                demo, traffic, takeover);
+                demo, traffic, takeover, tls);
     }
 
     private static String example(String name) {
@@ -134,7 +146,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
     }
 
     private static String suggestion(String name) {
-        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help", "takeover", "traffic"));
+        String best = JsonFields.closest(name, List.of("configFile", "logLevel", "help", "takeover", "traffic", "tls"));
         return best == null ? "" : " (did you mean -" + best + "?)";
     }
 
@@ -147,7 +159,7 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
         return """
                 Usage of turnout:
                   scripts/turnout [-configFile=./config.json] [-logLevel=WARN] [-takeover] [-h]
-                  scripts/turnout demo [-traffic]
+                  scripts/turnout demo [-traffic] [-tls]
 
                   -configFile="./config.json": Set the location of the configuration file
                     that should contain configuration to start the proxy,
@@ -170,7 +182,9 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                     The proxy block also takes "hostname" (default "0.0.0.0") and timeouts in
                     seconds: "connectTimeout" (2), "responseTimeout" (30), "headTimeout" (30),
                     "bodyTimeout" (30), "idleTimeout" (60), "drainTimeout" (30); and
-                    "selectorThreads" (0 = one per core), "maxConnections" (10000), "maxRetries" (2). configService takes
+                    "selectorThreads" (0 = one per core), "maxConnections" (10000), "maxRetries" (2); and
+                    "tls": {"certificate": "chain.pem", "key": "key.pem"} to serve HTTPS (PEM files,
+                    the key PKCS#8; relative paths are to the config file's directory). configService takes
                     "hostname" (default "127.0.0.1") and "token". Other top-level keys:
                     "dockerHost", "stateFile", "rollback", "clusters" (a list of clusters).
 
@@ -191,6 +205,10 @@ public record CommandLine(Path configFile, LogLevel logLevel, boolean help, bool
                   -traffic: With demo, also runs a small built-in load on 127.0.0.1:1235 (a few
                     simulated visitors with their own cookies, 20 requests a second, for at most
                     30 minutes) so the dashboard's charts move
+
+                  -tls: With demo, serves the proxy on 1235 over TLS (1.3 and 1.2) with a throwaway
+                    self-signed certificate for 127.0.0.1 and localhost, made with the JDK's keytool
+                    in a temp directory; the demo prints the curl command that trusts it
 
                 Flags may be written -name=value, -name value, --name=value or --name value.
                 For example the following command runs the proxy at the "INFO" log level with

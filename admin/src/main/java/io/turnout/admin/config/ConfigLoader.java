@@ -4,6 +4,9 @@ import com.alibaba.fastjson2.JSONArray;
 import com.alibaba.fastjson2.JSONObject;
 import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.settings.RollbackPolicy;
+import io.turnout.engine.tls.TlsConfigException;
+import io.turnout.engine.tls.TlsIdentity;
+import io.turnout.engine.tls.TlsSettings;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +33,12 @@ import java.util.Map;
  * <p>Clusters may be given as {@code "cluster": {...}} (one), {@code "clusters": [...]} (several)
  * or both; they are loaded in the order they appear in the file. An element of
  * {@code clusters} may be a cluster object or a GET-style {@code {"cluster": {...}}} wrapper.
+ *
+ * <p>{@code proxy.tls} names its two files relative to the config file's directory (a config
+ * and its certificate move together), and they are read and checked here: a certificate that
+ * cannot be served stops the start like any other config error, with one line naming
+ * {@code proxy.tls.certificate}, {@code proxy.tls.key} or {@code proxy.tls.protocols}.
+ * ({@code stateFile} is older and resolves against the working directory.)
  */
 public final class ConfigLoader {
     public static final String DEFAULT_PATH = "./config.json";
@@ -38,7 +48,8 @@ public final class ConfigLoader {
     static final List<String> TOP_KEYS = List.of("proxy", "configService", "dockerHost", "stateFile", "store",
             "rollback", "cluster", "clusters");
     static final List<String> PROXY_KEYS = List.of("port", "hostname", "connectTimeout", "responseTimeout",
-            "headTimeout", "bodyTimeout", "idleTimeout", "drainTimeout", "selectorThreads", "maxConnections", "maxRetries");
+            "headTimeout", "bodyTimeout", "idleTimeout", "drainTimeout", "selectorThreads", "maxConnections", "maxRetries", "tls");
+    static final List<String> TLS_KEYS = List.of("certificate", "key", "protocols");
     static final List<String> CONFIG_SERVICE_KEYS = List.of("port", "hostname", "token");
     static final List<String> DOCKER_HOST_KEYS = List.of("socket", "ip", "port", "stopContainersOnExit");
 
@@ -91,19 +102,27 @@ public final class ConfigLoader {
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1); // a byte order mark some editors write; not part of the JSON
         }
-        return parse(text, label);
+        return parse(text, label, file.toAbsolutePath().getParent());
     }
 
-    /** Validates config text; {@code source} prefixes every message. */
+    /**
+     * Validates config text; {@code source} prefixes every message. Relative {@code proxy.tls}
+     * paths resolve against the working directory.
+     */
     public static TurnoutConfig parse(String text, String source) {
+        return parse(text, source, Path.of("").toAbsolutePath());
+    }
+
+    /** @param configDir what relative {@code proxy.tls} paths resolve against: the config file's directory */
+    static TurnoutConfig parse(String text, String source, Path configDir) {
         try {
-            return parse(StrictJson.parse(text, null), source);
+            return parse(StrictJson.parse(text, null), source, configDir);
         } catch (InvalidConfigException e) {
             throw new InvalidConfigException(source, e.getMessage());
         }
     }
 
-    private static TurnoutConfig parse(Object root, String source) {
+    private static TurnoutConfig parse(Object root, String source, Path configDir) {
         if (!(root instanceof JSONObject)) {
             throw new InvalidConfigException(null, "must be a JSON object like {\"proxy\": {\"port\": 1235}, "
                     + "\"configService\": {\"port\": 9090}}, was " + Shown.typeName(root));
@@ -113,7 +132,7 @@ public final class ConfigLoader {
 
         RollbackPolicy rollback = top.has("rollback") ? ClusterJson.parseRollback(top.get("rollback"), "rollback")
                 : RollbackPolicy.DEFAULT;
-        ProxySettings proxy = proxy(top, rollback);
+        ProxySettings proxy = proxy(top, rollback, configDir);
         ConfigServiceSpec configService = configService(top);
         if (proxy.port() != 0 && proxy.port() == configService.port()) {
             throw new InvalidConfigException("configService.port", "same as proxy.port (" + proxy.port()
@@ -137,7 +156,7 @@ public final class ConfigLoader {
                 store);
     }
 
-    private static ProxySettings proxy(JsonFields top, RollbackPolicy rollback) {
+    private static ProxySettings proxy(JsonFields top, RollbackPolicy rollback, Path configDir) {
         if (!top.has("proxy")) {
             throw new InvalidConfigException("proxy", "required, for example \"proxy\": {\"port\": 1235}");
         }
@@ -178,7 +197,46 @@ public final class ConfigLoader {
         if ((n = p.whole("maxRetries", 0, 10)) != null) {
             b.maxRetries(n.intValue());
         }
+        JsonFields tls = p.object("tls", "{\"certificate\": \"chain.pem\", \"key\": \"key.pem\"}");
+        if (tls != null) {
+            b.tls(tls(tls, configDir));
+        }
         return b.build();
+    }
+
+    /**
+     * {@code proxy.tls} (SPEC §12), with its files read and checked now, so that a certificate that
+     * cannot be served (missing, not PEM, a PKCS#1 or encrypted key, a key of another certificate,
+     * expired, an unsupported key type) stops the start with one line.
+     */
+    private static TlsSettings tls(JsonFields t, Path configDir) {
+        t.allowOnly(TLS_KEYS);
+        Path certificate = tlsFile(t, "certificate", configDir, "a PEM certificate chain, the server's first, like \"chain.pem\"");
+        Path key = tlsFile(t, "key", configDir, "the certificate's unencrypted PKCS#8 PEM key, like \"key.pem\"");
+        List<String> protocols = null;
+        if (t.has("protocols")) {
+            protocols = t.strings("protocols");
+            if (protocols.isEmpty()) {
+                throw new InvalidConfigException(t.path("protocols"), "must list TLSv1.3, TLSv1.2 or both; "
+                        + "leave it out for both");
+            }
+        }
+        try {
+            TlsSettings settings = new TlsSettings(certificate, key, protocols);
+            TlsIdentity.load(settings, Instant.now());
+            return settings;
+        } catch (TlsConfigException e) {
+            throw new InvalidConfigException(t.path(e.field()), e.getMessage());
+        }
+    }
+
+    /** A required file path; a relative one resolves against the config file's directory. */
+    private static Path tlsFile(JsonFields t, String key, Path configDir, String hint) {
+        String value = t.requiredString(key, hint);
+        if (value.isBlank() || value.indexOf('\0') >= 0) {
+            throw new InvalidConfigException(t.path(key), "must be a file path (" + hint + ")");
+        }
+        return configDir.resolve(value).normalize();
     }
 
     private static ConfigServiceSpec configService(JsonFields top) {

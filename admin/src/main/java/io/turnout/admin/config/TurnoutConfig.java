@@ -52,6 +52,13 @@ public record TurnoutConfig(String source, ProxySettings proxy, ConfigServiceSpe
         p.put("selectorThreads", proxy.selectorThreads());
         p.put("maxConnections", proxy.maxConnections());
         p.put("maxRetries", proxy.maxRetries());
+        if (proxy.tls() != null) {
+            JSONObject tls = new JSONObject();
+            tls.put("certificate", proxy.tls().certificate().toString());
+            tls.put("key", proxy.tls().key().toString());
+            tls.put("protocols", proxy.tls().protocols());
+            p.put("tls", tls);
+        }
         out.put("proxy", p);
         JSONObject cs = new JSONObject();
         cs.put("hostname", configService.hostname());

@@ -8,6 +8,7 @@ import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.ServerSpec;
 import io.turnout.admin.config.TurnoutConfig;
 import io.turnout.engine.settings.ProxySettings;
+import io.turnout.engine.tls.TlsSettings;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -137,7 +138,12 @@ public final class DemoBackends implements AutoCloseable {
      * 127.0.0.1:{@value #ADMIN_PORT}, and version 1.0 loaded in INSTANT mode.
      */
     public TurnoutConfig config() {
-        ProxySettings proxy = ProxySettings.builder(PROXY_PORT).hostname(HOST).build();
+        return config(null);
+    }
+
+    /** {@link #config()}, with the proxy serving TLS with {@code tls} ({@code demo -tls}), or plain when null. */
+    public TurnoutConfig config(TlsSettings tls) {
+        ProxySettings proxy = ProxySettings.builder(PROXY_PORT).hostname(HOST).tls(tls).build();
         ConfigServiceSpec admin = new ConfigServiceSpec(HOST, ADMIN_PORT, null);
         ClusterSpec v1 = ClusterSpec.instant("1.0", List.of(new ServerSpec(HOST, port("1.0"))));
         return new TurnoutConfig("demo", proxy, admin, null, null, List.of(v1));
@@ -150,10 +156,18 @@ public final class DemoBackends implements AutoCloseable {
 
     /** What the user can do next: where the dashboard is, how to reach the app and how to upgrade it. */
     public String instructions(boolean traffic) {
+        return instructions(traffic, null);
+    }
+
+    /** @param tls the demo's certificate ({@code demo -tls}): the app is then reached with curl trusting it */
+    public String instructions(boolean traffic, DemoCertificate tls) {
         String upgrade = "scripts/turnoutctl add --version 2.0 --server " + HOST + ":" + port("2.0");
+        String app = tls == null ? "curl http://" + HOST + ":" + PROXY_PORT + "/" : tls.curl(HOST, PROXY_PORT);
         return "Turnout demo is running (Ctrl-C stops it)\n"
                 + "  dashboard  " + dashboardUrl() + "\n"
-                + "  the app    curl http://" + HOST + ":" + PROXY_PORT + "/   (version 1.0 answers)\n"
+                + "  the app    " + app + "   (version 1.0 answers)\n"
+                + (tls == null ? "" : "  tls        a throwaway self-signed certificate for " + HOST + " and localhost,"
+                        + " until " + tls.notAfter() + "; reload it with scripts/turnoutctl tls-reload\n")
                 + "  upgrade    " + upgrade + "\n"
                 + "             or with --mode GRADUAL --percentage 0.2, or --mode SESSION --session-timeout 30\n"
                 + "  watch      scripts/turnoutctl watch\n"

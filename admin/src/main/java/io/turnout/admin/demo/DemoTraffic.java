@@ -2,6 +2,8 @@ package io.turnout.admin.demo;
 
 import org.tinylog.Logger;
 
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,6 +45,8 @@ public final class DemoTraffic implements AutoCloseable {
     private static final int TIMEOUT_MILLIS = 5_000;
 
     private final InetSocketAddress proxy;
+    /** Plain sockets, or TLS ones trusting the demo's certificate ({@code demo -tls -traffic}). */
+    private final SocketFactory sockets;
     private final Duration maxDuration;
     private final Random random;
     private final Visitor[] visitors = new Visitor[VISITORS];
@@ -60,8 +64,9 @@ public final class DemoTraffic implements AutoCloseable {
         }
     }
 
-    private DemoTraffic(int proxyPort, Duration maxDuration, Random random) {
+    private DemoTraffic(int proxyPort, SocketFactory sockets, Duration maxDuration, Random random) {
         this.proxy = new InetSocketAddress(InetAddress.getLoopbackAddress(), proxyPort);
+        this.sockets = sockets;
         this.maxDuration = maxDuration;
         this.random = random;
         for (int i = 0; i < VISITORS; i++) {
@@ -79,11 +84,21 @@ public final class DemoTraffic implements AutoCloseable {
         return start(proxyPort, REQUESTS_PER_SECOND, MAX_DURATION);
     }
 
+    /** The same over TLS, trusting what {@code tls} trusts; {@code null} is plain HTTP. */
+    public static DemoTraffic start(int proxyPort, SSLContext tls) {
+        return start(proxyPort, tls == null ? SocketFactory.getDefault() : tls.getSocketFactory(), REQUESTS_PER_SECOND,
+                MAX_DURATION);
+    }
+
     public static DemoTraffic start(int proxyPort, int requestsPerSecond, Duration maxDuration) {
+        return start(proxyPort, SocketFactory.getDefault(), requestsPerSecond, maxDuration);
+    }
+
+    static DemoTraffic start(int proxyPort, SocketFactory sockets, int requestsPerSecond, Duration maxDuration) {
         if (requestsPerSecond < 1 || requestsPerSecond > 1000) {
             throw new IllegalArgumentException("requestsPerSecond must be 1-1000, was " + requestsPerSecond);
         }
-        DemoTraffic traffic = new DemoTraffic(proxyPort, maxDuration, new Random());
+        DemoTraffic traffic = new DemoTraffic(proxyPort, sockets, maxDuration, new Random());
         long periodMicros = 1_000_000L / requestsPerSecond;
         traffic.timer.scheduleAtFixedRate(traffic::visit, 0, periodMicros, TimeUnit.MICROSECONDS);
         traffic.timer.schedule(traffic::expire, maxDuration.toMillis(), TimeUnit.MILLISECONDS);
@@ -129,7 +144,7 @@ public final class DemoTraffic implements AutoCloseable {
 
     /** GET / with the visitor's cookies on a connection of its own; returns the Set-Cookie values. */
     private List<String> request(Map<String, String> cookies) throws IOException {
-        try (Socket socket = new Socket()) {
+        try (Socket socket = sockets.createSocket()) {
             socket.connect(proxy, TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
             StringBuilder head = new StringBuilder(160)

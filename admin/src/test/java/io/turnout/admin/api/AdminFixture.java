@@ -9,6 +9,7 @@ import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.SnapshotWriter;
 import io.turnout.engine.settings.RollbackPolicy;
 import io.turnout.engine.testsupport.RawHttpClient;
+import io.turnout.engine.tls.TlsContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,13 +61,25 @@ public final class AdminFixture implements AutoCloseable {
         return start(new SnapshotWriter(ClusterSnapshot.EMPTY), token, provisioner, metrics, events);
     }
 
+    /** The admin side of a proxy serving TLS with {@code tls} ({@code POST /tls/reload}, {@code /status}'s tls). */
+    public static AdminFixture start(TlsContext tls) {
+        return start(new SnapshotWriter(ClusterSnapshot.EMPTY), null, ClusterProvisioner.NONE, () -> "",
+                new EventLog(AdminApi.EVENTS_KEPT), tls);
+    }
+
     /** The admin side over an existing writer (a running proxy's, for example). */
     public static AdminFixture start(SnapshotWriter writer, String token, ClusterProvisioner provisioner,
                                      Supplier<String> metrics, EventLog events) {
+        return start(writer, token, provisioner, metrics, events, null);
+    }
+
+    /** @param tls the proxy's TLS, or {@code null} for plain HTTP */
+    public static AdminFixture start(SnapshotWriter writer, String token, ClusterProvisioner provisioner,
+                                     Supplier<String> metrics, EventLog events, TlsContext tls) {
         ClusterCatalog catalog = new ClusterCatalog(writer, provisioner);
         SteppedClock clock = SteppedClock.startingNow();
         Dashboard dashboard = Dashboard.manual(writer::snapshot, events, c -> RollbackPolicy.DEFAULT, clock);
-        AdminApi api = new AdminApi(catalog, metrics, events);
+        AdminApi api = new AdminApi(catalog, metrics, events, null, tls);
         DashboardEndpoints.addTo(api, dashboard);
         AdminServer server = new AdminServer(AdminSettings.of("127.0.0.1", 0, token), api);
         try {

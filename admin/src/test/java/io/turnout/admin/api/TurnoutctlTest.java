@@ -8,6 +8,9 @@ import io.turnout.engine.health.EventLog;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.TransitionMode;
 import io.turnout.engine.testsupport.Await;
+import io.turnout.engine.testsupport.TestPki;
+import io.turnout.engine.tls.TlsContext;
+import io.turnout.engine.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -301,6 +305,63 @@ class TurnoutctlTest {
         assertTrue(unknown.err().contains("unknown command 'frobnicate'"));
         assertEquals(2, ctl("get").exit());
         assertEquals(2, ctl("add", "--bogus", "x").exit());
+    }
+
+    @Test
+    void statusShowsTheCertificateLineWhenTheProxyServesTls() throws Exception {
+        TestPki pki = TestPki.create();
+        TestPki.Issued issued = pki.issue("status.test");
+        TlsContext tls = TlsContext.open(issued.settings());
+        admin.close();
+        admin = AdminFixture.start(tls);
+        Run status = ctl("status");
+        assertEquals(0, status.exit(), status.err());
+        assertEquals("status: UP (" + admin.baseUrl() + ")\ntls: CN=status.test (issuer CN=Turnout Test CA), expires "
+                + tls.identity().notAfter() + " (in 1d 23h), TLSv1.3 TLSv1.2, 0 handshakes, 0 failed\n"
+                + "no versions; add one with: turnoutctl add --version V --server HOST:PORT\n", status.out());
+    }
+
+    @Test
+    void tlsReloadPrintsTheNewCertificateOrTheServersOneLineAndExitsNonZero() throws Exception {
+        TestPki pki = TestPki.create();
+        TestPki.Issued first = pki.issue("first.test");
+        TestPki.Issued renewed = pki.issue("renewed.test", "ec", 5);
+        Path chain = Files.copy(first.chain(), dir.resolve("chain.pem"));
+        Path key = Files.copy(first.key(), dir.resolve("key.pem"));
+        TlsContext tls = TlsContext.open(new TlsSettings(chain, key));
+        admin.close();
+        admin = AdminFixture.start(tls);
+
+        Files.copy(renewed.chain(), chain, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(renewed.key(), key, StandardCopyOption.REPLACE_EXISTING);
+        Run reload = ctl("tls-reload");
+        assertEquals(0, reload.exit(), reload.err());
+        assertEquals("reloaded: CN=renewed.test (issuer CN=Turnout Test CA), expires " + tls.identity().notAfter()
+                + " (in 4d 23h)\n", reload.out());
+        assertEquals("CN=renewed.test", tls.identity().subject());
+
+        Run json = ctl("tls-reload", "--json");
+        assertEquals(0, json.exit(), json.err());
+        assertEquals("CN=renewed.test", JSON.parseObject(json.out()).getString("subject"));
+
+        Files.writeString(key, "not a key\n");
+        Run bad = ctl("tls-reload");
+        assertEquals(1, bad.exit());
+        assertEquals("", bad.out());
+        assertEquals("turnoutctl: HTTP 400: proxy.tls.key: " + key + ": holds no -----BEGIN PRIVATE KEY----- block"
+                + " (a PKCS#8 PEM key); the certificate in force stays (CN=renewed.test, valid until "
+                + tls.identity().notAfter() + ")\n", bad.err());
+        assertEquals("CN=renewed.test", tls.identity().subject());
+    }
+
+    @Test
+    void tlsReloadOnAPlainProxySaysToConfigureTls() throws Exception {
+        Run r = ctl("tls-reload");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("turnoutctl: HTTP 409: the proxy speaks plain HTTP, so there is no certificate"
+                + " to reload; configure proxy.tls"), r.err());
+        assertTrue(ctl("help").out().contains("tls-reload [--json]"));
+        assertEquals(2, ctl("tls-reload", "--yaml").exit());
     }
 
     @Test

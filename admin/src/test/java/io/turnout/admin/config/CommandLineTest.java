@@ -88,6 +88,29 @@ class CommandLineTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
+            -tls                | -tls is for the demo (scripts/turnout demo -tls); to serve TLS, set proxy.tls in the config file; run with -h for usage
+            demo -tls=on        | -tls takes no value; run with -h for usage
+            demo -tsl           | unknown flag -tsl (did you mean -tls?); run with -h for usage
+            """)
+    void tlsIsOnlyForTheDemoAndTakesNoValue(String args, String message) {
+        assertEquals(message, assertThrows(CommandLine.UsageException.class,
+                () -> CommandLine.parse(args.split(" "))).getMessage());
+    }
+
+    @Test
+    void demoTlsGoesWithOrWithoutTheTraffic() {
+        CommandLine tls = CommandLine.parse("demo", "-tls");
+        assertTrue(tls.demo() && tls.tls());
+        assertFalse(tls.traffic());
+        assertEquals(LogLevel.INFO, tls.effectiveLogLevel());
+        CommandLine both = CommandLine.parse("--tls", "demo", "-traffic");
+        assertTrue(both.tls() && both.traffic());
+        assertFalse(CommandLine.parse("demo").tls());
+        assertTrue(CommandLine.usage().contains("scripts/turnout demo [-traffic] [-tls]"), CommandLine.usage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
             -configfile=x             | unknown flag -configfile (did you mean -configFile?); run with -h for usage
             -port=1                   | unknown flag -port; run with -h for usage
             --logLevl=INFO            | unknown flag -logLevl (did you mean -logLevel?); run with -h for usage

@@ -2,7 +2,9 @@ package io.turnout.admin.demo;
 
 import io.turnout.admin.config.InvalidConfigException;
 import io.turnout.admin.config.TurnoutConfig;
+import io.turnout.engine.tls.TlsSettings;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -11,9 +13,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,6 +86,23 @@ class DemoBackendsTest {
             assertEquals(demo.port("1.0"), c.clusters().get(0).servers().get(0).port());
             assertTrue(demo.instructions(false).contains("scripts/turnoutctl add --version 2.0 --server 127.0.0.1:"
                     + demo.port("2.0")), demo.instructions(false));
+            assertNull(c.proxy().tls(), "plain HTTP without -tls");
+        }
+    }
+
+    @Test
+    void withTlsTheProxyOn1235ServesTheDemoCertificateAndTheInstructionsGiveTheCurlLineThatTrustsIt(@TempDir Path dir) {
+        try (DemoBackends demo = DemoBackends.start("127.0.0.1", 0, 0)) {
+            DemoCertificate certificate = DemoCertificate.create(dir);
+            TurnoutConfig c = demo.config(certificate.settings());
+            assertEquals(1235, c.proxy().port());
+            assertEquals(new TlsSettings(certificate.chain(), certificate.key()), c.proxy().tls());
+            String instructions = demo.instructions(false, certificate);
+            assertTrue(instructions.contains("  the app    curl --cacert " + dir.resolve("chain.pem")
+                    + " https://127.0.0.1:1235/   (version 1.0 answers)\n"), instructions);
+            assertTrue(instructions.contains("  tls        a throwaway self-signed certificate for 127.0.0.1 and localhost,"
+                    + " until " + certificate.notAfter()), instructions);
+            assertFalse(demo.instructions(false).contains("https"), "the plain demo is unchanged");
         }
     }
 }

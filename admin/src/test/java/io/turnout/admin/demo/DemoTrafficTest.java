@@ -5,9 +5,19 @@ import io.turnout.engine.testsupport.Await;
 import io.turnout.engine.testsupport.RecordedRequest;
 import io.turnout.engine.testsupport.RunningProxy;
 import io.turnout.engine.testsupport.TestBackend;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.turnout.engine.tls.TlsIdentity;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -36,6 +46,33 @@ class DemoTrafficTest {
             assertEquals("turnout-demo-traffic", any.header("User-Agent"));
             assertEquals(0, traffic.failed());
             assertTrue(traffic.answered() > 0);
+        }
+    }
+
+    /** {@code demo -tls -traffic}: the visitors speak TLS, trusting the demo's certificate alone. */
+    @Test
+    void overTlsTheVisitorsTrustTheDemoCertificateAndKeepTheirCookies(@TempDir Path dir) throws Exception {
+        DemoCertificate certificate = DemoCertificate.create(dir);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        server.setHttpsConfigurator(new HttpsConfigurator(TlsIdentity.load(certificate.settings(), Instant.now()).context()));
+        AtomicInteger withCookie = new AtomicInteger();
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                if (exchange.getRequestHeaders().getFirst("Cookie") != null) {
+                    withCookie.incrementAndGet();
+                }
+                exchange.getResponseHeaders().add("Set-Cookie", "dynsoftup=tls-demo; Path=/");
+                exchange.sendResponseHeaders(200, 2);
+                exchange.getResponseBody().write("ok".getBytes(StandardCharsets.US_ASCII));
+            }
+        });
+        server.start();
+        try (DemoTraffic traffic = DemoTraffic.start(server.getAddress().getPort(), certificate.clientContext())) {
+            Await.until("every visitor's second request, with its cookie", Duration.ofSeconds(15),
+                    () -> withCookie.get() >= DemoTraffic.VISITORS);
+            assertEquals(0, traffic.failed(), "every handshake trusted the demo's certificate");
+        } finally {
+            server.stop(0);
         }
     }
 

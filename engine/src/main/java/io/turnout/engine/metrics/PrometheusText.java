@@ -20,7 +20,17 @@ public final class PrometheusText {
                          long bufferPoolExhaustions) {
     }
 
-    public static String render(ClusterSnapshot snapshot, Map<String, Long> rollbacksByVersion, Gauges gauges) {
+    /**
+     * The TLS listener's figures (SPEC §12). The expiry is a timestamp, not a countdown (Prometheus'
+     * advice for "time until": export when it happens and subtract {@code time()} in the query).
+     *
+     * @param certificateExpiry the notAfter of the certificate in force, in Unix seconds
+     */
+    public record Tls(long handshakes, long handshakeFailures, long certificateExpiry) {
+    }
+
+    /** @param tls {@code null} when the proxy speaks plain HTTP: no TLS family is written */
+    public static String render(ClusterSnapshot snapshot, Map<String, Long> rollbacksByVersion, Gauges gauges, Tls tls) {
         StringBuilder out = new StringBuilder(4096);
         family(out, "turnout_requests_total", "counter", "Requests answered by each version.");
         for (Cluster c : snapshot.clusters()) {
@@ -77,6 +87,16 @@ public final class PrometheusText {
         family(out, "turnout_buffer_pool_exhausted_total", "counter",
                 "Times a pool had no buffer free: the connection waited instead of allocating past the bound.");
         out.append("turnout_buffer_pool_exhausted_total ").append(gauges.bufferPoolExhaustions()).append('\n');
+        if (tls != null) {
+            family(out, "turnout_tls_handshakes_total", "counter", "TLS handshakes completed with clients.");
+            out.append("turnout_tls_handshakes_total ").append(tls.handshakes()).append('\n');
+            family(out, "turnout_tls_handshake_failures_total", "counter",
+                    "TLS handshakes that ended in an alert, a timeout or a close before they completed.");
+            out.append("turnout_tls_handshake_failures_total ").append(tls.handshakeFailures()).append('\n');
+            family(out, "turnout_tls_certificate_expiry_seconds", "gauge",
+                    "When the certificate in force expires (its notAfter), in Unix seconds; subtract time() for the time left.");
+            out.append("turnout_tls_certificate_expiry_seconds ").append(tls.certificateExpiry()).append('\n');
+        }
         return out.toString();
     }
 

@@ -59,6 +59,11 @@ public final class TlsIdentity {
             throw new TlsConfigException("certificate", settings.certificate() + ": the certificate is not valid before "
                     + leaf.getNotBefore().toInstant() + "; check the clock or the certificate");
         }
+        String algorithm = leaf.getPublicKey().getAlgorithm();
+        if (!algorithm.equals("RSA") && !algorithm.equals("EC")) {
+            throw new TlsConfigException("certificate", settings.certificate() + ": unsupported key type " + algorithm
+                    + " in the certificate; use an RSA or EC key");
+        }
         PrivateKey key = readKey(settings.key(), leaf.getPublicKey());
         if (!matches(key, leaf.getPublicKey())) {
             throw new TlsConfigException("key", settings.key() + ": the key does not match the certificate in "
@@ -131,10 +136,6 @@ public final class TlsIdentity {
             throw new TlsConfigException("key", file + ": the PRIVATE KEY block is not base64");
         }
         String algorithm = certified.getAlgorithm();
-        if (!algorithm.equals("RSA") && !algorithm.equals("EC")) {
-            throw new TlsConfigException("certificate", "unsupported key type " + algorithm
-                    + " in the certificate; use an RSA or EC key");
-        }
         try {
             return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (InvalidKeySpecException e) {
