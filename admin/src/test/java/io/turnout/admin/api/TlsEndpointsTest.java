@@ -10,7 +10,6 @@ import io.turnout.engine.testsupport.TestPki;
 import io.turnout.engine.tls.TlsIdentity;
 import io.turnout.engine.tls.TlsSettings;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -236,7 +235,6 @@ class TlsEndpointsTest {
      * reload the new one on a new connection, and the handshakes are counted.
      */
     @Test
-    @Disabled("needs the SSLEngine layer of issue 16 (engine net): remove this line once it is merged")
     void afterAReloadNewHandshakesPresentTheNewCertificate() throws Exception {
         startWithTls(OLD);
         assertEquals("CN=old.test", peerSubject());

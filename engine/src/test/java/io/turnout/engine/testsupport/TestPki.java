@@ -38,12 +38,21 @@ public final class TestPki {
     public static TestPki create() {
         try {
             TestPki pki = new TestPki(Files.createTempDirectory("turnout-pki"));
+            Runtime.getRuntime().addShutdownHook(new Thread(pki::deleteFiles)); // tests may use it until the JVM ends
             pki.openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", pki.caKey.toString(), "-out", pki.caCert.toString(), "-days", "2",
                     "-subj", "/CN=Turnout Test CA");
             return pki;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private void deleteFiles() {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp directory: the system cleans it eventually
         }
     }
 
