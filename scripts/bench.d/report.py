@@ -4,7 +4,8 @@
 Usage: report.py RESULTS.tsv MEMORY.tsv [STRACE.tsv [TAKEOVER.tsv STEPS.tsv WARNINGS.txt]]
 (the run's settings and facts come from R_* environment variables)
 RESULTS.tsv rows: case, target, run, req/s, p50 µs, p99 µs, errors, CPU µs per request (of the
-process serving the target, its children included: the origin for "direct").
+process serving the target, its children included: the origin for "direct"), and wrk's own CPU µs per
+request (optional).
 MEMORY.tsv rows: target, VmRSS KiB after warm-up, with the connections silent, after one request on
 each; connections held silent, held after the requests; requests answered.
 STRACE.tsv rows: target, syscall, calls per request (keep-alive small under strace -c -f).
@@ -12,7 +13,10 @@ TAKEOVER.tsv rows (the takeover case, SPEC §11): load (keepalive|close), proxy,
 seconds of load, requests, wrk's socket errors connect, read, write, timeout, non-2xx answers.
 STEPS.tsv rows: load, proxy, n, s until the new process served, s until the old one was gone, the old
 one's exit status, a note ("-" where unknown). WARNINGS.txt: Turnout's log lines at WARN or above.
-Only the cases that ran are reported. A "turnout-baseline" target (and "MODE-baseline") is a second
+The TLS cases (SPEC §12) also read R_TLS_PROBE (rows: target, protocol, suite, group, signature
+type, ALPN, certificates in the chain, leaf SHA-256 prefix, NewSessionTickets, resumed an offered
+session yes/no/none, TLS 1.2 suite, HTTP status) and R_TLS_MISSING (rows: target, why it has no TLS
+column). Only the cases that ran are reported. A "turnout-baseline" target (and "MODE-baseline") is a second
 Turnout jar measured in the same run; its rows stand beside Turnout's, and a table gives new ÷ baseline.
 """
 import os
@@ -20,7 +24,9 @@ import statistics
 import sys
 from collections import defaultdict
 
-CASES = ["keep-alive small", "1 MiB bodies", "Connection: close", "1,000 connections"]
+CASES = ["keep-alive small", "1 MiB bodies", "Connection: close", "1,000 connections", "TLS keep-alive small",
+         "TLS handshakes"]
+TLS_CASES = ["TLS keep-alive small", "TLS handshakes"]
 TARGETS = ["direct", "turnout", "turnout-baseline", "nginx", "haproxy"]
 MODES = ["INSTANT", "SESSION", "GRADUAL", "CONCURRENT"]
 SPLIT = "split write"
@@ -35,8 +41,9 @@ def env(name):
 def main():
     rows = defaultdict(lambda: defaultdict(list))
     for line in open(sys.argv[1]):
-        case, target, _run, rps, p50, p99, errors, cpu = line.rstrip("\n").split("\t")
-        rows[case][target].append((float(rps), int(p50), int(p99), int(errors), float(cpu)))
+        case, target, _run, rps, p50, p99, errors, cpu, *client = line.rstrip("\n").split("\t")
+        rows[case][target].append((float(rps), int(p50), int(p99), int(errors), float(cpu),
+                                   float(client[0]) if client else None))
     memory = {}
     for line in open(sys.argv[2]):
         target, *values = line.rstrip("\n").split("\t")
@@ -195,6 +202,14 @@ def main():
               f"{' / '.join(lat(r[1]) for r in rows[SPLIT][target])} |")
         w("")
 
+    tls_probe, tls_missing = [], []
+    if os.environ.get("R_TLS_PROBE") and os.path.exists(env("TLS_PROBE")):
+        tls_probe = [l.rstrip("\n").split("\t") for l in open(env("TLS_PROBE")) if l.strip()]
+    if os.environ.get("R_TLS_MISSING") and os.path.exists(env("TLS_MISSING")):
+        tls_missing = [l.rstrip("\n").split("\t", 1) for l in open(env("TLS_MISSING")) if l.strip()]
+    if any(c in rows for c in TLS_CASES):
+        tls_section(w, rows, tls_probe, tls_missing, med)
+
     def memory_line(target, who):
         rss_base, rss_silent, rss_used, held_silent, held_used, requested = memory[target]
         w(f"Memory (VmRSS of the {who} JVM): a fresh Turnout after {env('JIT_WARMUP')} s of keep-alive load: "
@@ -263,6 +278,16 @@ def main():
         targets.append(("keep-alive small: p99 ≤ nginx", f"{lat(ka_t[2])} vs {lat(ka_n[2])}", ka_t[2] <= ka_n[2]))
         targets.append(("keep-alive small: CPU per request ≤ 0.85× nginx",
                         f"{ratio(ka_t[4], ka_n[4])} ({ka_t[4]:.1f} vs {ka_n[4]:.1f} µs)", ka_t[4] <= 0.85 * ka_n[4]))
+    tka = "TLS keep-alive small"
+    if tka in rows:
+        missing = dict(tls_missing)
+        if has(tka, "turnout") and has(tka, "nginx"):
+            t, n = med(tka, "turnout"), med(tka, "nginx")
+            targets.append(("TLS keep-alive small: throughput ≥ 1.0× nginx (SPEC §12)",
+                            f"{ratio(t[0], n[0])} nginx ({t[0]:,.0f} vs {n[0]:,.0f} req/s)", t[0] >= n[0]))
+        elif "turnout" in missing:
+            targets.append(("TLS keep-alive small: throughput ≥ 1.0× nginx (SPEC §12)",
+                            f"not measured: Turnout served no TLS ({short(missing['turnout'], 120)})", False))
     cc = "Connection: close"
     if has(cc, "turnout"):
         t, n, h = (med(cc, x)[0] for x in ("turnout", "nginx", "haproxy"))
@@ -370,6 +395,85 @@ def takeover_section(w, takeover, steps, warnings):
     else:
         w("Turnout logged nothing at WARN or above over its takeovers.")
     w("")
+
+
+def tls_section(w, rows, probe, missing, med):
+    resumption = env("TLS_RESUMPTION") == "1"
+    key = "RSA 2048" if env("TLS_KEY") == "rsa" else "EC P-256"
+    w(f"TLS (SPEC §12, issue 16): *TLS keep-alive small* and *TLS handshakes* in the table above. One certificate "
+      f"for every target, made for the run with openssl: a throwaway CA and a leaf for 127.0.0.1 and localhost, "
+      f"{key} (`BENCH_TLS_KEY`), `chain.pem` leaf + CA, `key.pem` its PKCS#8 key (HAProxy: both in one PEM). *direct* is "
+      f"the nginx origin itself over TLS; Turnout (`\"proxy\": {{\"tls\": {{...}}}}`), nginx and HAProxy terminate TLS "
+      f"in front of the same plain-HTTP origin. All offer TLS 1.3 and 1.2. Turnout has no setting for suites, so nginx "
+      f"and HAProxy choose by the JDK 17's default order, the server's choice as in the JDK: TLS 1.3 "
+      f"`{env('TLS13_CIPHERS')}`, TLS 1.2 `{env('TLS12_CIPHERS')}`. *TLS keep-alive small* runs wrk as *keep-alive "
+      f"small* does ({env('CONNS')} connections, a handshake each, then only requests). *TLS handshakes* sends "
+      f"`Connection: close` ({env('CONNS')} connections): a new TCP connection and TLS handshake per request, so its "
+      f"req/s is new TLS connections per second.")
+    w("")
+    if resumption:
+        w("Session resumption was **on** (`BENCH_TLS_RESUMPTION=1`: each server's defaults, nginx with "
+          f"`{env('NGINX_TLS_SESSIONS')}`). wrk 4.1.0 offers its connection's last session on every reconnect "
+          "(its `ssl_close()` calls `SSL_clear()`, which keeps it), so *TLS handshakes* counts **resumed** "
+          "handshakes wherever the column below says the target resumes.")
+    else:
+        w("Session resumption was **off** on every server, so *TLS handshakes* counts **full** handshakes: wrk 4.1.0 "
+          "offers its connection's last session on every reconnect (its `ssl_close()` calls `SSL_clear()`, which "
+          "keeps it; against nginx's defaults 1056 of 1060 such handshakes were resumed), and every server refuses it: "
+          f"nginx `{env('NGINX_TLS_SESSIONS')}`, HAProxy `{env('HAPROXY_TLS')}`, Turnout's JVM "
+          f"`{env('TURNOUT_TLS_OPTS')}` (by `JAVA_TOOL_OPTIONS`; TLS 1.3 resumption is a `pre_shared_key`). Tickets a "
+          "server still sends are never accepted back.")
+    w("")
+    if probe:
+        w(f"What each target negotiated with `openssl s_client` (OpenSSL {env('OPENSSL')}, wrk's library; wrk offers no "
+          "ALPN, the probe offers `http/1.1`), once before the runs: a GET read to the end, then the same with the "
+          "session it gave (*resumes*), then a TLS 1.2 handshake.")
+        w("")
+        w("| target | protocol | suite | group | signature | ALPN | chain | leaf SHA-256 | tickets sent | resumes | "
+          "TLS 1.2 suite |")
+        w("|---|---|---|---|---|---|---:|---|---:|---|---|")
+        for p in probe:
+            target, protocol, cipher, group, sig, alpn, chain, fp, tickets, resumed, tls12 = p[:11]
+            name = "**turnout**" if target == "turnout" else target
+            res = {"yes": "yes", "no": "no", "none": "no (no session given)"}.get(resumed, resumed)
+            if resumed == "yes" and not resumption:
+                res = "**yes: not a full handshake**"
+            w(f"| {name} | {protocol} | `{cipher}` | {group} | {sig} | {alpn} | {chain} | `{fp}…` | {tickets} | {res} | "
+              f"`{tls12}` |")
+        w("")
+        if len({(p[1], p[2]) for p in probe}) > 1:
+            w("> **Warning:** the targets did not all negotiate the same protocol and suite; their TLS columns do not "
+              "compare like for like.")
+            w("")
+    for target, reason in missing:
+        w(f"**{target}: no TLS column.** {reason[:1].upper() + reason[1:]}{'' if reason.endswith(('.', '...')) else '.'}")
+        w("")
+    w("wrk's own CPU per request beside the target's: wrk's handshakes cost it more than the servers' (OpenSSL 3), "
+      "so when wrk is near 100% busy, req/s is wrk's limit, and the targets' CPU per request is the figure to compare.")
+    w("")
+    w("| case | target | req/s | CPU/req | wrk CPU/req | wrk busy |")
+    w("|---|---|---:|---:|---:|---:|")
+    threads = int(env("WRK_THREADS"))
+    for case in TLS_CASES:
+        for target in TARGETS:
+            runs = rows.get(case, {}).get(target)
+            if not runs:
+                continue
+            rps, cpu = med(case, target)[0], med(case, target)[4]
+            clients = [r[5] for r in runs if r[5] is not None]
+            if clients:
+                client = statistics.median(clients)
+                busy = f"{100 * client * rps / 1e6 / threads:.0f}% of {threads} thread{'s' if threads > 1 else ''}"
+                client_text = f"{client:.1f} µs"
+            else:
+                client_text = busy = "—"
+            name = "**turnout**" if target == "turnout" else target
+            w(f"| {case} | {name} | {rps:,.0f} | {cpu:.1f} µs | {client_text} | {busy} |")
+    w("")
+
+
+def short(text, n):
+    return text if len(text) <= n else text[:n].rstrip() + "…"
 
 
 def spread(values):
