@@ -59,6 +59,8 @@ public final class TlsRecordClient implements AutoCloseable {
     private ByteBuffer netIn;        // write mode: bytes from the socket not yet unwrapped
     private final ByteBuffer netOut;
     private final ByteBuffer appIn;
+    private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+    private boolean closeNotifyReceived;
 
     private TlsRecordClient(int port, SSLContext context, Duration readTimeout) throws IOException {
         socket = new Socket();
@@ -173,52 +175,107 @@ public final class TlsRecordClient implements AutoCloseable {
     }
 
     /**
-     * Reads (and decrypts) everything until the server ends the connection or {@code within}
-     * passes, and says how it ended. A close_notify is answered with ours, as RFC 8446 §6.1 asks.
+     * Sends close_notify and half-closes TCP: the server's side stays open for what it still has to
+     * send (TLS 1.3 half-close, RFC 8446 §6.1).
      */
-    public Closing readUntilClose(Duration within) {
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        long deadline = System.nanoTime() + within.toNanos();
-        boolean closeNotify = false;
+    public void shutdownOutput() {
         try {
-            while (true) {
-                SSLEngineResult result;
-                do {
-                    result = unwrap();
-                    appIn.flip();
-                    data.write(appIn.array(), 0, appIn.limit());
-                    appIn.clear();
-                    if (result.getStatus() == SSLEngineResult.Status.CLOSED && !closeNotify) {
-                        closeNotify = true;
-                        if (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP) {
-                            try {
-                                engine.closeOutbound();
-                                wrapAndSend(ByteBuffer.allocate(0));
-                            } catch (IOException ignored) {
-                                // the server may already be gone; its close_notify is what counts
-                            }
-                        }
-                    }
-                } while (result.getStatus() == SSLEngineResult.Status.OK && netIn.position() > 0);
-                long left = (deadline - System.nanoTime()) / 1_000_000;
-                if (left <= 0) {
-                    return new Closing(data.toByteArray(), Ending.OPEN, "still open");
-                }
-                socket.setSoTimeout((int) Math.max(1, left));
-                if (!readMore()) {
-                    return new Closing(data.toByteArray(),
-                            closeNotify ? Ending.CLOSE_NOTIFY : Ending.EOF_WITHOUT_CLOSE_NOTIFY, "FIN");
+            engine.closeOutbound();
+            wrapAndSend(ByteBuffer.allocate(0));
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            throw new UncheckedIOException("sending close_notify failed", e);
+        }
+    }
+
+    /** Reads and decrypts exactly {@code count} application bytes; fails if the server ends first. */
+    public byte[] readExactly(int count) {
+        try {
+            unwrapBuffered();
+            while (received.size() < count) {
+                if (!receive()) {
+                    throw new EOFException("the server ended after " + received.size() + " of " + count + " bytes ("
+                            + (closeNotifyReceived ? "close_notify" : "no close_notify") + ")");
                 }
             }
-        } catch (SocketTimeoutException e) {
-            return new Closing(data.toByteArray(), Ending.OPEN, "still open");
-        } catch (SocketException e) {
-            return new Closing(data.toByteArray(), closeNotify ? Ending.CLOSE_NOTIFY : Ending.RESET, e.toString());
-        } catch (SSLException e) {
-            return new Closing(data.toByteArray(), Ending.TLS_ERROR, e.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        byte[] all = received.toByteArray();
+        received.reset();
+        received.write(all, count, all.length - count);
+        return Arrays.copyOf(all, count);
+    }
+
+    /**
+     * Reads (and decrypts) everything until the server ends the connection or {@code within}
+     * passes, and says how it ended. A close_notify is answered with ours, as RFC 8446 §6.1 asks.
+     * Bytes not yet taken by {@link #readExactly} come first in the returned data.
+     */
+    public Closing readUntilClose(Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        try {
+            unwrapBuffered();
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000;
+                if (left <= 0) {
+                    return closing(Ending.OPEN, "still open");
+                }
+                socket.setSoTimeout((int) Math.max(1, left));
+                if (!receive()) {
+                    return closing(closeNotifyReceived ? Ending.CLOSE_NOTIFY : Ending.EOF_WITHOUT_CLOSE_NOTIFY, "FIN");
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            return closing(Ending.OPEN, "still open");
+        } catch (SocketException e) {
+            return closing(closeNotifyReceived ? Ending.CLOSE_NOTIFY : Ending.RESET, e.toString());
+        } catch (SSLException e) {
+            return closing(Ending.TLS_ERROR, e.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Closing closing(Ending ending, String detail) {
+        byte[] data = received.toByteArray();
+        received.reset();
+        return new Closing(data, ending, detail);
+    }
+
+    /** Reads once more from the socket and unwraps what came; false at end of stream. */
+    private boolean receive() throws IOException {
+        if (!readMore()) {
+            return false;
+        }
+        unwrapBuffered();
+        return true;
+    }
+
+    /**
+     * Unwraps every whole record buffered. Application bytes go to {@link #received}; a
+     * close_notify is noted and answered.
+     */
+    private void unwrapBuffered() throws IOException {
+        SSLEngineResult result;
+        do {
+            result = unwrap();
+            appIn.flip();
+            received.write(appIn.array(), 0, appIn.limit());
+            appIn.clear();
+            if (result.getStatus() == SSLEngineResult.Status.CLOSED && !closeNotifyReceived) {
+                closeNotifyReceived = true;
+                if (!engine.isOutboundDone()) {
+                    try {
+                        engine.closeOutbound();
+                        wrapAndSend(ByteBuffer.allocate(0));
+                    } catch (IOException ignored) {
+                        // the server may already be gone; its close_notify is what counts
+                    }
+                }
+            }
+        } while (result.getStatus() == SSLEngineResult.Status.OK && netIn.position() > 0
+                && result.bytesConsumed() > 0);
     }
 
     /** Unwraps what is buffered into {@link #appIn} (left in write mode). */
