@@ -39,6 +39,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TlsTerminationTest {
     private static final int MIB = 1024 * 1024;
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    /** Ample for a handshake and a head; a listener that does not speak TLS answers 408 after it, failing fast. */
+    private static final Duration HEAD_TIMEOUT = Duration.ofSeconds(3);
     private static TestPki pki;
     private static TestPki.Issued certificate;
     private static SSLContext trusting;
@@ -55,7 +57,7 @@ class TlsTerminationTest {
 
     private void start(TestBackend.Handler handler) {
         backend = TestBackend.start("v1", handler);
-        proxy = RunningProxy.start(b -> b.tls(certificate.settings()));
+        proxy = RunningProxy.start(b -> b.tls(certificate.settings()).headTimeout(HEAD_TIMEOUT));
         proxy.addCluster("1.0", backend);
     }
 
@@ -208,7 +210,7 @@ class TlsTerminationTest {
         assumeTrue(PythonHttpServer.isAvailable(),
                 "python3 with http.server is not on PATH; install python3 (apt-get install -y python3) to run this test");
         try (PythonHttpServer python = PythonHttpServer.start()) {
-            proxy = RunningProxy.start(b -> b.tls(certificate.settings()));
+            proxy = RunningProxy.start(b -> b.tls(certificate.settings()).headTimeout(HEAD_TIMEOUT));
             proxy.addClusterAt("1.0", python.address());
             HttpClient client = jdkClient();
             for (int i = 0; i < 20; i++) {
