@@ -41,6 +41,8 @@ class TlsTerminationTest {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
     /** Ample for a handshake and a head; a listener that does not speak TLS answers 408 after it, failing fast. */
     private static final Duration HEAD_TIMEOUT = Duration.ofSeconds(3);
+    /** The JDK client keeps its connection idle in its pool; the 1 s drain grace would wait for it. */
+    private static final Duration DRAIN = Duration.ofMillis(200);
     private static TestPki pki;
     private static TestPki.Issued certificate;
     private static SSLContext trusting;
@@ -57,7 +59,7 @@ class TlsTerminationTest {
 
     private void start(TestBackend.Handler handler) {
         backend = TestBackend.start("v1", handler);
-        proxy = RunningProxy.start(b -> b.tls(certificate.settings()).headTimeout(HEAD_TIMEOUT));
+        proxy = RunningProxy.start(b -> b.tls(certificate.settings()).headTimeout(HEAD_TIMEOUT).drainTimeout(DRAIN));
         proxy.addCluster("1.0", backend);
     }
 
@@ -210,7 +212,7 @@ class TlsTerminationTest {
         assumeTrue(PythonHttpServer.isAvailable(),
                 "python3 with http.server is not on PATH; install python3 (apt-get install -y python3) to run this test");
         try (PythonHttpServer python = PythonHttpServer.start()) {
-            proxy = RunningProxy.start(b -> b.tls(certificate.settings()).headTimeout(HEAD_TIMEOUT));
+            proxy = RunningProxy.start(b -> b.tls(certificate.settings()).headTimeout(HEAD_TIMEOUT).drainTimeout(DRAIN));
             proxy.addClusterAt("1.0", python.address());
             HttpClient client = jdkClient();
             for (int i = 0; i < 20; i++) {
