@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import javax.net.ssl.SSLContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -245,7 +244,8 @@ class TlsHandshakeFailureTest {
         }
 
         void awaitAnswers(int atLeast) {
-            Await.until("the steady TLS client has " + atLeast + " answers (failures: " + failures + ")",
+            // Longer than the client's own read timeout, so a client that cannot get through reports why.
+            Await.until("the steady TLS client has " + atLeast + " answers", Duration.ofSeconds(10),
                     () -> answers.get() >= atLeast || !failures.isEmpty());
             assertTrue(failures.isEmpty(), "the steady TLS client failed: " + failures);
         }

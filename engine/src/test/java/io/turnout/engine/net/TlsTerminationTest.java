@@ -21,7 +21,9 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 
@@ -242,7 +244,7 @@ class TlsTerminationTest {
             assertEquals("websocket", switching.header("Upgrade"));
             assertEquals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", switching.header("Sec-WebSocket-Accept"));
             for (int i = 0; i < 5; i++) {
-                byte[] message = ("frame " + i + " both ways").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                byte[] message = ("frame " + i + " both ways").getBytes(StandardCharsets.US_ASCII);
                 client.send(message);
                 assertArrayEquals(message, client.readExactly(message.length));
             }
@@ -318,7 +320,7 @@ class TlsTerminationTest {
             String text = closing.text();
             int bodyStart = text.indexOf("\r\n\r\n") + 4;
             assertTrue(text.startsWith("HTTP/1.1 200 "), text.substring(0, Math.min(200, text.length())));
-            assertEquals(Digests.sha256Hex(body), Digests.sha256Hex(java.util.Arrays.copyOfRange(received, bodyStart,
+            assertEquals(Digests.sha256Hex(body), Digests.sha256Hex(Arrays.copyOfRange(received, bodyStart,
                     received.length)), "the body before the close_notify is the backend's, byte for byte");
         }
     }
