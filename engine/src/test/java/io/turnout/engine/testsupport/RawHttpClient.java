@@ -14,11 +14,19 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Random;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A blocking client on one loopback connection that sends bytes exactly as given and reads
  * responses with strict HTTP/1.1 framing. One instance is one connection, so tests can exercise
  * keep-alive and pipelining; the raw wire bytes of every response are kept for exact assertions.
+ *
+ * <p>{@link #connectTls} runs the same client over TLS (the JDK's {@link SSLSocket}, verifying the
+ * proxy's certificate for 127.0.0.1 and offering ALPN {@code http/1.1}), so the wire tests of the
+ * plain listener carry over to the TLS one unchanged.
  *
  * <p>I/O failures surface as {@link UncheckedIOException} (a read timeout included), and a response
  * that is not valid HTTP/1.1 surfaces as an {@link UncheckedIOException} wrapping a
@@ -45,27 +53,53 @@ public final class RawHttpClient implements AutoCloseable {
     private final OutputStream output;
     private final int readTimeoutMillis;
 
-    private RawHttpClient(int port, Duration readTimeout) {
+    private RawHttpClient(int port, Duration readTimeout, SSLContext tls) {
+        Socket plain = new Socket();
         try {
-            socket = new Socket();
             // Each send goes out as its own segment, so fragmented sends really arrive fragmented.
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress(TestBackend.LOOPBACK, port), (int) readTimeout.toMillis());
+            plain.setTcpNoDelay(true);
+            plain.connect(new InetSocketAddress(TestBackend.LOOPBACK, port), (int) readTimeout.toMillis());
             readTimeoutMillis = (int) readTimeout.toMillis();
-            socket.setSoTimeout(readTimeoutMillis);
+            plain.setSoTimeout(readTimeoutMillis);
+            socket = tls == null ? plain : handshake(plain, port, tls);
             input = new WireInput(socket.getInputStream());
             output = socket.getOutputStream();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot connect to 127.0.0.1:" + port, e);
+            try {
+                plain.close();
+            } catch (IOException ignored) {
+                // the connect or handshake failure is the news
+            }
+            throw new UncheckedIOException("cannot connect to " + (tls == null ? "" : "TLS ") + "127.0.0.1:" + port, e);
         }
     }
 
+    /** TLS over {@code plain}: the certificate must be valid for 127.0.0.1 (RFC 6125 IP SAN), ALPN http/1.1. */
+    private static SSLSocket handshake(Socket plain, int port, SSLContext context) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        parameters.setApplicationProtocols(new String[] {"http/1.1"});
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+        return tls;
+    }
+
     public static RawHttpClient connect(int port) {
-        return new RawHttpClient(port, DEFAULT_READ_TIMEOUT);
+        return new RawHttpClient(port, DEFAULT_READ_TIMEOUT, null);
     }
 
     public static RawHttpClient connect(int port, Duration readTimeout) {
-        return new RawHttpClient(port, readTimeout);
+        return new RawHttpClient(port, readTimeout, null);
+    }
+
+    /** A TLS connection, handshake done, trusting what {@code context} trusts (e.g. {@link TestPki#clientContext()}). */
+    public static RawHttpClient connectTls(int port, SSLContext context) {
+        return new RawHttpClient(port, DEFAULT_READ_TIMEOUT, context);
+    }
+
+    public static RawHttpClient connectTls(int port, SSLContext context, Duration readTimeout) {
+        return new RawHttpClient(port, readTimeout, context);
     }
 
     /** One GET on a fresh connection: {@code GET path HTTP/1.1}, {@code Host: 127.0.0.1}. */
@@ -78,6 +112,22 @@ public final class RawHttpClient implements AutoCloseable {
 
     public int localPort() {
         return socket.getLocalPort();
+    }
+
+    /** The TLS session of a {@link #connectTls} client (protocol, cipher suite, ALPN); fails for plain. */
+    public SSLSession tlsSession() {
+        if (!(socket instanceof SSLSocket tls)) {
+            throw new IllegalStateException("a plain connection has no TLS session");
+        }
+        return tls.getSession();
+    }
+
+    /** The ALPN protocol the server chose ({@code ""} when it chose none); fails for plain. */
+    public String applicationProtocol() {
+        if (!(socket instanceof SSLSocket tls)) {
+            throw new IllegalStateException("a plain connection has no ALPN");
+        }
+        return tls.getApplicationProtocol();
     }
 
     // ---- Sending -------------------------------------------------------------------------

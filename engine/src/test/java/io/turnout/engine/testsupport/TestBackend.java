@@ -58,6 +58,7 @@ public final class TestBackend implements AutoCloseable {
     private final List<RecordedRequest> requests = new ArrayList<>();      // guarded by itself
     private final AtomicLong acceptedConnections = new AtomicLong();
     private final AtomicLong idleClosedConnections = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
     private volatile Duration idleCloseAfter;                              // null: idle connections stay open
     private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
     private ServerSocket listener;                                          // guarded by this
@@ -187,6 +188,15 @@ public final class TestBackend implements AutoCloseable {
         return openSockets.size();
     }
 
+    /**
+     * Response bytes the socket has accepted so far, across every connection: a write blocks while
+     * the peer's window and the kernel's buffers are full, so a count that stops short of a body's
+     * length shows the proxy pushed back instead of buffering the rest.
+     */
+    public long bytesWritten() {
+        return bytesWritten.get();
+    }
+
     /** Connections this backend closed because they sat idle (see {@link #closeIdleConnectionsAfter}). */
     public long idleClosedConnectionCount() {
         return idleClosedConnections.get();
@@ -270,7 +280,8 @@ public final class TestBackend implements AutoCloseable {
         try {
             socket.setTcpNoDelay(true);
             WireInput in = new WireInput(socket.getInputStream());
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+            OutputStream out = new BufferedOutputStream(new CountingOutputStream(socket.getOutputStream(), bytesWritten),
+                    64 * 1024);
             while (awaitRequestWithinIdleLimit(socket, in) && serveOne(socket, connectionId, in, out)) {
                 // keep-alive: next request on the same connection
             }
@@ -672,6 +683,34 @@ public final class TestBackend implements AutoCloseable {
             return InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Counts what reaches the socket (below the connection's 64 KiB buffer). */
+    private static final class CountingOutputStream extends OutputStream {
+        private final OutputStream out;
+        private final AtomicLong count;
+
+        CountingOutputStream(OutputStream out, AtomicLong count) {
+            this.out = out;
+            this.count = count;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count.incrementAndGet();
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            count.addAndGet(len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
         }
     }
 
