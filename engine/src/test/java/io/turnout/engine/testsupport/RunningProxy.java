@@ -3,7 +3,6 @@ package io.turnout.engine.testsupport;
 import io.turnout.engine.ProxyEngine;
 import io.turnout.engine.settings.ProxySettings;
 import io.turnout.engine.net.BufferPool;
-import io.turnout.engine.net.ProxyServer;
 import io.turnout.engine.route.Cluster;
 import io.turnout.engine.route.ClusterSnapshot;
 import io.turnout.engine.route.Server;
@@ -132,21 +131,9 @@ public final class RunningProxy implements AutoCloseable {
         return n;
     }
 
-    /**
-     * The TLS record buffers' pools, one per selector loop ({@code ProxyServer.tlsBufferPools()},
-     * apart from the plaintext {@link ProxyServer#bufferPools()}). Looked up reflectively so the TLS
-     * tests compile before the TLS layer exists; they fail here, by name, until it does.
-     */
-    @SuppressWarnings("unchecked")
+    /** The TLS record buffers' pools, one per selector loop, apart from the plaintext ones. */
     public List<BufferPool> tlsBufferPools() {
-        try {
-            Object pools = ProxyServer.class.getMethod("tlsBufferPools").invoke(engine.server());
-            return (List<BufferPool>) pools;
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError("ProxyServer.tlsBufferPools() does not exist yet: the TLS layer is missing", e);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("ProxyServer.tlsBufferPools() failed", e);
-        }
+        return engine.server().tlsBufferPools();
     }
 
     /** TLS record buffers in use across every selector thread's TLS pool. */
