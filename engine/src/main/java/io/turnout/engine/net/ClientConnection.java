@@ -25,6 +25,8 @@ final class ClientConnection extends Timed implements IoHandler {
     private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
+    /** What a handshake step reads into: it yields no plaintext, and nothing is ever put here. */
+    private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
     /**
      * While draining, an idle keep-alive connection closes after this long without a request. At
      * once would race a request already on its way, which the client would see as a reset; this
@@ -218,6 +220,10 @@ final class ClientConnection extends Timed implements IoHandler {
 
     /** Reads what the client sent. Returns false when nothing more can happen now. */
     private boolean readClient() {
+        if (tls != null && !tls.isHandshaken()) {
+            shakeHands();
+            return false;
+        }
         if (!in.acquire(BUFFERS_PER_EXCHANGE)) {
             // Every buffer is in use: stop reading this client and try again at the next sweep,
             // instead of allocating beyond the pool's bound.
@@ -238,12 +244,26 @@ final class ClientConnection extends Timed implements IoHandler {
             return false;
         }
         if (n == 0 && phase == Phase.READ_HEAD && !in.bytes().hasRemaining()) {
-            in.release(); // a TLS handshake step read no plaintext: hold no buffer meanwhile
+            in.release(); // a TLS record that held no plaintext: an idle connection holds no buffer
         }
         if (headBegins && n > 0) {
             deadlineIn(settings.headTimeout().toNanos());
         }
         return n > 0;
+    }
+
+    /**
+     * Moves a TLS handshake on without a plaintext buffer, so a burst of handshakes holds none.
+     * Input that follows the handshake in the same read is announced by {@code hasBufferedInput}.
+     */
+    private void shakeHands() {
+        try {
+            if (tls.read(NO_BYTES) < 0) {
+                close();
+            }
+        } catch (IOException e) {
+            close();
+        }
     }
 
     private void onClientEof() {
