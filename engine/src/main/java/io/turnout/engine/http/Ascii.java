@@ -13,7 +13,8 @@ public final class Ascii {
     static final byte HTAB = '\t';
 
     private static final int MAX_QUOTED = 100;
-    private static final boolean[] TCHAR = new boolean[128];
+    /** Indexed by a byte's unsigned value, so obs-text (%x80-FF) needs no range check: it is never a token. */
+    private static final boolean[] TCHAR = new boolean[256];
 
     static {
         // RFC 9110 §5.6.2 token characters.
@@ -32,8 +33,9 @@ public final class Ascii {
     private Ascii() {
     }
 
-    static boolean isTchar(int b) {
-        return b >= 0 && b < 128 && TCHAR[b];
+    /** RFC 9110 §5.6.2 tchar, for a byte (signed or not). */
+    static boolean isTchar(byte b) {
+        return TCHAR[b & 0xff];
     }
 
     /**
@@ -42,17 +44,6 @@ public final class Ascii {
      */
     public static boolean isControl(int c) {
         return (c >= 0 && c < 0x20) || c == 0x7f;
-    }
-
-    /** Whether bytes [from, to) hold a control other than HTAB, which no field value may (RFC 9110 §5.5). */
-    static boolean hasFieldValueControl(ByteBuffer buf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            byte b = buf.get(i);
-            if (b != HTAB && isControl(b)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -97,30 +88,6 @@ public final class Ascii {
             }
         }
         return true;
-    }
-
-    /** The start of the next element of a comma-separated list at or after {@code i} (RFC 9110 §5.6.1). */
-    static int elementStart(ByteBuffer buf, int i, int to) {
-        while (i < to && (buf.get(i) == SP || buf.get(i) == HTAB || buf.get(i) == ',')) {
-            i++;
-        }
-        return i;
-    }
-
-    /** The index of the comma ending the list element that starts at {@code i}, or {@code to}. */
-    static int elementEnd(ByteBuffer buf, int i, int to) {
-        while (i < to && buf.get(i) != ',') {
-            i++;
-        }
-        return i;
-    }
-
-    /** {@code to} moved back over trailing blanks, but not before {@code from}. */
-    static int trimEnd(ByteBuffer buf, int from, int to) {
-        while (to > from && (buf.get(to - 1) == SP || buf.get(to - 1) == HTAB)) {
-            to--;
-        }
-        return to;
     }
 
     static byte[] bytes(String s) {

@@ -65,6 +65,9 @@ public final class RequestHead extends HttpHead {
     private Method method;
     private int targetStart;
     private int targetEnd;
+    /** Where the authority of an absolute-form target starts and ends; -1 for any other form. */
+    private int authorityStart;
+    private int authorityEnd;
     private int hostHeader;
     private int hostCount;
     private boolean expectContinue;
@@ -86,6 +89,8 @@ public final class RequestHead extends HttpHead {
         cookieHeaderCount = 0;
         forwardedForHeader = -1;
         h2cUpgrade = false;
+        authorityStart = -1;
+        authorityEnd = -1;
     }
 
     public RequestHead() {
@@ -95,8 +100,8 @@ public final class RequestHead extends HttpHead {
     @Override
     protected int parseStartLine(int from, int to) {
         int sp1 = from;
-        while (sp1 < to && buf.get(sp1) != Ascii.SP) {
-            if (!Ascii.isTchar(buf.get(sp1))) {
+        while (sp1 < to && at(sp1) != Ascii.SP) {
+            if (!Ascii.isTchar(at(sp1))) {
                 return malformed("malformed request method");
             }
             sp1++;
@@ -107,8 +112,8 @@ public final class RequestHead extends HttpHead {
         method = methodOf(from, sp1);
         targetStart = sp1 + 1;
         int sp2 = targetStart;
-        while (sp2 < to && buf.get(sp2) != Ascii.SP) {
-            int b = buf.get(sp2) & 0xff;
+        while (sp2 < to && at(sp2) != Ascii.SP) {
+            int b = at(sp2) & 0xff;
             if (b < 0x21 || b >= 0x7f || b == '#') {
                 // controls, non-ASCII and fragments have no place in a target (RFC 9112 §3.2)
                 return malformed(BAD_TARGET);
@@ -120,15 +125,17 @@ public final class RequestHead extends HttpHead {
             return malformed(BAD_REQUEST_LINE);
         }
         int version = sp2 + 1;
-        if (to - version != 8 || !Ascii.equals(buf, version, version + 7, HTTP_1_)) {
+        if (to - version != 8 || !equalsExactly(version, version + 7, HTTP_1_)) {
             return isHttpVersion(version, to) ? 505 : malformed(BAD_REQUEST_LINE);
         }
-        byte minor = buf.get(version + 7);
+        byte minor = at(version + 7);
         if (minor >= '1' && minor <= '9') {
             http11 = true; // RFC 9110 §2.5: a higher 1.x is processed as the highest we speak
         } else if (minor != '0') {
             return malformed(BAD_REQUEST_LINE);
         }
+        authorityStart = absoluteAuthorityStart();
+        authorityEnd = authorityStart < 0 ? -1 : findAuthorityEnd(authorityStart);
         return validTargetForm() ? ParseResult.OK : malformed(BAD_TARGET);
     }
 
@@ -140,14 +147,14 @@ public final class RequestHead extends HttpHead {
         if (method == Method.CONNECT) {
             return true; // authority-form; refused with 405 once the head is read
         }
-        byte first = buf.get(targetStart);
+        byte first = at(targetStart);
         if (first == '/') {
             return true;
         }
         if (first == '*') {
             return targetEnd - targetStart == 1 && method == Method.OPTIONS;
         }
-        return absoluteAuthorityStart() >= 0;
+        return authorityStart >= 0;
     }
 
     private static final byte[] HTTP_SCHEME = Ascii.bytes("http://");
@@ -155,10 +162,10 @@ public final class RequestHead extends HttpHead {
 
     /** Where the authority of an absolute-form target starts, or -1 when it is not absolute-form. */
     private int absoluteAuthorityStart() {
-        if (Ascii.equalsIgnoreCase(buf, targetStart, Math.min(targetEnd, targetStart + 7), HTTP_SCHEME)) {
+        if (equalsIgnoreCase(targetStart, Math.min(targetEnd, targetStart + 7), HTTP_SCHEME)) {
             return targetStart + 7;
         }
-        if (Ascii.equalsIgnoreCase(buf, targetStart, Math.min(targetEnd, targetStart + 8), HTTPS_SCHEME)) {
+        if (equalsIgnoreCase(targetStart, Math.min(targetEnd, targetStart + 8), HTTPS_SCHEME)) {
             return targetStart + 8;
         }
         return -1;
@@ -167,14 +174,22 @@ public final class RequestHead extends HttpHead {
     /** RFC 9112 §3.2: Host = uri-host [ ":" port ]; no spaces, userinfo, paths or lists. */
     private boolean validHost(int from, int to) {
         for (int i = from; i < to; i++) {
-            int b = buf.get(i) & 0xff;
-            if (b <= 0x20 || b >= 0x7f || b == '/' || b == '?' || b == '#' || b == '@' || b == ','
-                    || b == '"' || b == '<' || b == '>' || b == '\\' || b == '^' || b == '`' || b == '{'
-                    || b == '|' || b == '}') {
+            if (!HOST_CHAR[at(i) & 0xff]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The bytes a Host value may hold ({@link #validHost}), by unsigned value. */
+    private static final boolean[] HOST_CHAR = hostChars();
+
+    private static boolean[] hostChars() {
+        boolean[] ok = new boolean[256];
+        for (int b = 0x21; b < 0x7f; b++) {
+            ok[b] = "/?#@,\"<>\\^`{|}".indexOf(b) < 0;
+        }
+        return ok;
     }
 
     /**
@@ -182,11 +197,11 @@ public final class RequestHead extends HttpHead {
      * §4.2.3: the scheme's default port is the same as no port at all.
      */
     private boolean authorityMatchesHost() {
-        int authority = absoluteAuthorityStart();
+        int authority = authorityStart;
         if (authority < 0 || hostHeader < 0) {
             return true;
         }
-        int end = authorityEnd(authority);
+        int end = authorityEnd;
         byte[] defaultPort = authority - targetStart == 8 ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
         end = withoutPort(authority, end, defaultPort);
         int hs = valueStart[hostHeader];
@@ -195,7 +210,7 @@ public final class RequestHead extends HttpHead {
             return false;
         }
         for (int i = 0; i < he - hs; i++) {
-            if (Ascii.lower(buf.get(authority + i)) != Ascii.lower(buf.get(hs + i))) {
+            if (Ascii.lower(at(authority + i)) != Ascii.lower(at(hs + i))) {
                 return false;
             }
         }
@@ -203,9 +218,9 @@ public final class RequestHead extends HttpHead {
     }
 
     /** Where the authority of an absolute-form target that starts at {@code authority} ends. */
-    private int authorityEnd(int authority) {
+    private int findAuthorityEnd(int authority) {
         int end = authority;
-        while (end < targetEnd && buf.get(end) != '/' && buf.get(end) != '?') {
+        while (end < targetEnd && at(end) != '/' && at(end) != '?') {
             end++;
         }
         return end;
@@ -214,13 +229,13 @@ public final class RequestHead extends HttpHead {
     /** {@code to}, or where {@code port} starts when {@code [from, to)} ends with it. */
     private int withoutPort(int from, int to, byte[] port) {
         int at = to - port.length;
-        return at > from && Ascii.equals(buf, at, to, port) ? at : to;
+        return at > from && equalsExactly(at, to, port) ? at : to;
     }
 
     private boolean isHttpVersion(int from, int to) {
-        return to - from == 8 && buf.get(from) == 'H' && buf.get(from + 4) == '/'
-                && Character.isDigit(buf.get(from + 5)) && buf.get(from + 6) == '.'
-                && Character.isDigit(buf.get(from + 7));
+        return to - from == 8 && at(from) == 'H' && at(from + 4) == '/'
+                && Character.isDigit(at(from + 5)) && at(from + 6) == '.'
+                && Character.isDigit(at(from + 7));
     }
 
     private Method methodOf(int from, int to) {
@@ -235,7 +250,7 @@ public final class RequestHead extends HttpHead {
 
     private boolean sameBytes(int from, byte[] name) {
         for (int i = 0; i < name.length; i++) {
-            if (buf.get(from + i) != name[i]) {
+            if (at(from + i) != name[i]) {
                 return false; // methods are case-sensitive (RFC 9110 §9.1)
             }
         }
@@ -249,7 +264,7 @@ public final class RequestHead extends HttpHead {
                 hostHeader = h;
                 hostCount++;
             }
-            case EXPECT -> expectContinue = Ascii.equalsIgnoreCase(buf, valueStart[h], valueEnd[h], CONTINUE);
+            case EXPECT -> expectContinue = equalsIgnoreCase(valueStart[h], valueEnd[h], CONTINUE);
             case COOKIE -> {
                 if (cookieHeaderCount < MAX_COOKIE_HEADERS) {
                     cookieHeaders[cookieHeaderCount++] = h;
@@ -261,7 +276,7 @@ public final class RequestHead extends HttpHead {
                 }
             }
             case UPGRADE -> {
-                h2cUpgrade = Ascii.equalsIgnoreCase(buf, valueStart[h], valueEnd[h], H2C);
+                h2cUpgrade = equalsIgnoreCase(valueStart[h], valueEnd[h], H2C);
                 return super.onHeader(h);
             }
             default -> {
@@ -416,9 +431,8 @@ public final class RequestHead extends HttpHead {
         out.put(HTTP_1_1_CRLF);
         if (hostHeader < 0) {
             out.put(HOST_PREFIX);
-            int authority = absoluteAuthorityStart();
-            if (authority >= 0) {
-                copy(out, authority, authorityEnd(authority)); // RFC 9112 §3.2.2: the target's own authority
+            if (authorityStart >= 0) {
+                copy(out, authorityStart, authorityEnd); // RFC 9112 §3.2.2: the target's own authority
             } else {
                 out.put(defaultHost);
             }

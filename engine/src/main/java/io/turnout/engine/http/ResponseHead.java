@@ -20,24 +20,24 @@ public final class ResponseHead extends HttpHead {
     @Override
     protected int parseStartLine(int from, int to) {
         // HTTP-version SP 3DIGIT SP [reason]; a missing reason (and its SP) is tolerated.
-        if (to - from < 12 || buf.get(from) != 'H' || buf.get(from + 4) != '/' || buf.get(from + 5) != '1'
-                || buf.get(from + 6) != '.' || buf.get(from + 8) != ' ') {
+        if (to - from < 12 || at(from) != 'H' || at(from + 4) != '/' || at(from + 5) != '1'
+                || at(from + 6) != '.' || at(from + 8) != ' ') {
             return 502;
         }
-        byte minor = buf.get(from + 7);
+        byte minor = at(from + 7);
         if (minor != '0' && minor != '1') {
             return 502;
         }
         http11 = minor == '1';
         int code = 0;
         for (int i = from + 9; i < from + 12; i++) {
-            byte b = buf.get(i);
+            byte b = at(i);
             if (b < '0' || b > '9') {
                 return 502;
             }
             code = code * 10 + (b - '0');
         }
-        if (code < 100 || (to > from + 12 && buf.get(from + 12) != ' ')) {
+        if (code < 100 || (to > from + 12 && at(from + 12) != ' ')) {
             return 502;
         }
         status = code;

@@ -100,6 +100,56 @@ class RequestHeadTest {
         assertEquals(complete.limit(), head.findEnd(complete));
     }
 
+    /**
+     * {@code findEnd} reads the buffer in bulk copies and eight bytes at a time: the end must be
+     * found wherever it falls against those boundaries, in either byte order, fed whole or a byte
+     * at a time, exactly where a byte-by-byte scan finds it.
+     */
+    @Test
+    void findsTheEndWhereverItFallsAgainstWordsAndCopies() {
+        for (String terminator : new String[] {"\r\n\r\n", "\n\n", "\n\r\n"}) {
+            for (int filler = 0; filler < 2100; filler += filler < 40 ? 1 : 97) {
+                String text = "GET / HTTP/1.1\r\nHost: a\r\nX: " + "v".repeat(filler) + terminator + "tail";
+                int expected = text.indexOf("tail");
+                for (java.nio.ByteOrder order : new java.nio.ByteOrder[] {java.nio.ByteOrder.BIG_ENDIAN, java.nio.ByteOrder.LITTLE_ENDIAN}) {
+                    for (int lead = 0; lead < 9; lead += 4) {
+                        byte[] bytes = ("#".repeat(lead) + text).getBytes(StandardCharsets.ISO_8859_1);
+                        ByteBuffer buf = ByteBuffer.allocateDirect(bytes.length).order(order);
+                        buf.put(bytes).flip().position(lead);
+                        RequestHead head = new RequestHead();
+                        assertEquals(lead + expected, head.findEnd(buf), terminator + " after " + filler);
+                        head.reset();
+                        int end = -1;
+                        for (int limit = lead + 1; limit <= bytes.length && end < 0; limit++) {
+                            buf.limit(limit);
+                            end = head.findEnd(buf);
+                        }
+                        assertEquals(lead + expected, end, "byte by byte: " + terminator + " after " + filler);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A head larger than the parser's first scratch array and than one copy of findEnd parses the same. */
+    @Test
+    void parsesAHeadOfManyKilobytes() {
+        StringBuilder text = new StringBuilder("GET /big HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 0; i < 120; i++) {
+            text.append("X-Filler-").append(i).append(": ").append("f".repeat(100)).append("\r\n");
+        }
+        text.append("Content-Length: 3\r\nCookie: dynsoftup=ABC\r\n\r\n");
+        RequestHead head = new RequestHead();
+        assertEquals(ParseResult.OK, parse(head, text.toString()));
+        assertEquals(123, head.headerCount());
+        assertEquals(3, head.bodyLength());
+        assertEquals("f".repeat(100), head.value(head.indexOf("x-filler-119")));
+        assertTrue(head.findCookie("dynsoftup".getBytes(StandardCharsets.US_ASCII)) >= 0);
+        head.reset();
+        assertEquals(ParseResult.OK, parse(head, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), "and a small one after it");
+        assertEquals(1, head.headerCount());
+    }
+
     @Test
     void readsFramingAndConnectionTokens() {
         RequestHead head = new RequestHead();
