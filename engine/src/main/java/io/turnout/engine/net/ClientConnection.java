@@ -207,7 +207,7 @@ final class ClientConnection extends Timed implements IoHandler {
         while (phase == Phase.EXCHANGE && exchange.outcome() != ExchangeOutcome.RUNNING) {
             switch (exchange.outcome()) {
                 case KEEP_ALIVE -> nextRequest();
-                case CLOSE -> beginClose();
+                case CLOSE -> closeAfterResponse();
                 case TUNNEL -> enterTunnel();
                 case ANSWER -> respondError(exchange.answerStatus());
                 default -> close();
@@ -330,7 +330,7 @@ final class ClientConnection extends Timed implements IoHandler {
 
     private void nextRequest() {
         if (clientEof) {
-            beginClose();
+            closeAfterResponse(); // it half-closed: nothing more comes
             return;
         }
         phase = Phase.READ_HEAD;
@@ -392,6 +392,22 @@ final class ClientConnection extends Timed implements IoHandler {
             errorOut = null;
         }
         beginClose();
+    }
+
+    /**
+     * After a response that ends the connection: closes at once when the client will send nothing
+     * more (it asked for the close, or half-closed) and nothing it sent is left unread, as nginx's
+     * {@code lingering_close on} does; the lingering close costs a wakeup, a read and a shutdown.
+     * Otherwise, and always on TLS (close_notify goes first), a lingering close.
+     */
+    private void closeAfterResponse() {
+        boolean clientDone = clientEof || (!request.keepAlive() && exchange.requestComplete());
+        boolean allRead = !in.isHeld() || !in.bytes().hasRemaining();
+        if (tls == null && clientDone && allRead) {
+            close();
+        } else {
+            beginClose();
+        }
     }
 
     /**
