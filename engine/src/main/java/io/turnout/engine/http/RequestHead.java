@@ -1,6 +1,8 @@
 package io.turnout.engine.http;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * A client's request head. Strict, to resist smuggling (SPEC §7): anything ambiguous about where
@@ -477,5 +479,13 @@ public final class RequestHead extends HttpHead {
             out.put(CRLF);
         }
         out.put(CRLF);
+    }
+
+
+    /** {@code host:port} as a Host header value, IPv6 in brackets (RFC 3986 §3.2.2). */
+    public static byte[] authority(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        String text = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -25,8 +25,6 @@ final class ClientConnection extends Timed implements IoHandler {
     private enum Phase { READ_HEAD, EXCHANGE, TUNNEL, CLOSING, CLOSED }
 
     private static final long LINGER_NANOS = 2_000_000_000L;
-    /** What a handshake step reads into: it yields no plaintext, and nothing is ever put here. */
-    private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
     /**
      * While draining, an idle keep-alive connection closes after this long without a request. At
      * once would race a request already on its way, which the client would see as a reset; this
@@ -42,9 +40,6 @@ final class ClientConnection extends Timed implements IoHandler {
     private final ClientStream stream;
     /** The same object as {@code stream} on a TLS listener, else {@code null}. */
     private final TlsStream tls;
-    private final Runnable readBuffered = this::readBuffered;
-    /** A read of input the TLS layer holds is queued on the loop. */
-    private boolean bufferedReadQueued;
     private final long idleTimeoutNanos;
     private final byte[] clientAddress;
     private final RequestHead request = new RequestHead();
@@ -68,24 +63,10 @@ final class ClientConnection extends Timed implements IoHandler {
         InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
         this.clientAddress = remote.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
         this.in = new RelayBuffer(loop.buffers());
-        ProxyContext context = loop.context();
-        if (context.tls() == null) {
-            this.tls = null;
-            this.stream = ClientStream.plain(channel);
-        } else {
-            this.tls = new TlsStream(channel, context.tls().newEngine(), context.tls(), loop.tlsBuffers(),
-                    context.handshakeTasks(), loop, this::afterHandshakeTasks);
-            this.stream = tls;
-        }
+        this.stream = ClientStream.open(channel, loop, this::resume);
+        this.tls = stream instanceof TlsStream secure ? secure : null;
         this.exchange = new Exchange(this, loop, stream, tls != null, clientAddress,
-                authority((InetSocketAddress) channel.getLocalAddress()), in);
-    }
-
-    /** {@code host:port} as a Host header value, IPv6 in brackets (RFC 3986 §3.2.2). */
-    private static byte[] authority(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        String text = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-        return text.getBytes(StandardCharsets.US_ASCII);
+                RequestHead.authority((InetSocketAddress) channel.getLocalAddress()), in);
     }
 
     void register(Selector selector) throws IOException {
@@ -127,18 +108,9 @@ final class ClientConnection extends Timed implements IoHandler {
         }
     }
 
-    /** On the loop, after a TLS handshake's delegated tasks ran on the handshake threads. */
-    private void afterHandshakeTasks() {
+    /** On the loop, when the TLS layer can go on: its handshake tasks are done, or it holds input. */
+    private void resume() {
         if (phase != Phase.CLOSED) {
-            onReadable();
-            afterExchangeEvent();
-        }
-    }
-
-    /** On the loop: input the TLS layer decrypted or received that no readiness event announces. */
-    private void readBuffered() {
-        bufferedReadQueued = false;
-        if (phase != Phase.CLOSED && (clientInterest & SelectionKey.OP_READ) != 0) {
             onReadable();
             afterExchangeEvent();
         }
@@ -221,7 +193,9 @@ final class ClientConnection extends Timed implements IoHandler {
     /** Reads what the client sent. Returns false when nothing more can happen now. */
     private boolean readClient() {
         if (tls != null && !tls.isHandshaken()) {
-            shakeHands();
+            if (!tls.shakeHands()) {
+                close();
+            }
             return false;
         }
         if (!in.acquire(BUFFERS_PER_EXCHANGE)) {
@@ -252,20 +226,6 @@ final class ClientConnection extends Timed implements IoHandler {
         return n > 0;
     }
 
-    /**
-     * Moves a TLS handshake on without a plaintext buffer, so a burst of handshakes holds none.
-     * Input that follows the handshake in the same read is announced by {@code hasBufferedInput}.
-     */
-    private void shakeHands() {
-        try {
-            if (tls.read(NO_BYTES) < 0) {
-                close();
-            }
-        } catch (IOException e) {
-            close();
-        }
-    }
-
     private void onClientEof() {
         if (phase == Phase.TUNNEL) {
             tunnel.onClientEof();
@@ -278,7 +238,7 @@ final class ClientConnection extends Timed implements IoHandler {
 
     private void processHead() {
         ByteBuffer bytes = in.bytes();
-        if (skipLeadingEmptyLines(bytes)) {
+        if (RequestHead.skipLeadingEmptyLines(bytes)) {
             request.reset(); // the head starts later than the scan so far assumed
         }
         if (!bytes.hasRemaining()) {
@@ -288,12 +248,12 @@ final class ClientConnection extends Timed implements IoHandler {
         int end = request.findEnd(bytes);
         if (end < 0) {
             if (bytes.remaining() >= settings.maxHeadBytes()) {
-                respondError(tooLargeStatus(bytes));
+                respondError(RequestHead.tooLargeStatus(bytes, settings.maxHeadBytes()));
             }
             return;
         }
         if (end - bytes.position() > settings.maxHeadBytes()) {
-            respondError(tooLargeStatus(bytes));
+            respondError(RequestHead.tooLargeStatus(bytes, settings.maxHeadBytes()));
             return;
         }
         int status = request.parse(bytes, end);
@@ -304,26 +264,6 @@ final class ClientConnection extends Timed implements IoHandler {
         phase = Phase.EXCHANGE;
         clearDeadline();
         exchange.start(request, end);
-    }
-
-    /** 414 when the request line alone does not fit (RFC 9112 §3), else 431. */
-    private int tooLargeStatus(ByteBuffer bytes) {
-        int limit = Math.min(bytes.limit(), bytes.position() + settings.maxHeadBytes());
-        for (int i = bytes.position(); i < limit; i++) {
-            if (bytes.get(i) == '\n') {
-                return 431;
-            }
-        }
-        return 414;
-    }
-
-    /** RFC 9112 §2.2: a server should ignore empty lines received before a request line. */
-    private static boolean skipLeadingEmptyLines(ByteBuffer bytes) {
-        int from = bytes.position();
-        while (bytes.remaining() >= 2 && bytes.get(bytes.position()) == '\r' && bytes.get(bytes.position() + 1) == '\n') {
-            bytes.position(bytes.position() + 2);
-        }
-        return bytes.position() != from;
     }
 
     // ---- between requests -------------------------------------------------------------------------
@@ -395,10 +335,9 @@ final class ClientConnection extends Timed implements IoHandler {
     }
 
     /**
-     * After a response that ends the connection: closes at once when the client will send nothing
-     * more (it asked for the close, or half-closed) and nothing it sent is left unread, as nginx's
-     * {@code lingering_close on} does; the lingering close costs a wakeup, a read and a shutdown.
-     * Otherwise, and always on TLS (close_notify goes first), a lingering close.
+     * Closes at once when the client will send nothing more (it asked for the close, or
+     * half-closed) and nothing it sent is unread, as nginx's {@code lingering_close on} does: a
+     * lingering close costs a wakeup, a read and a shutdown. Otherwise, and on TLS, it lingers.
      */
     private void closeAfterResponse() {
         boolean clientDone = clientEof || (!request.keepAlive() && exchange.requestComplete());
@@ -492,11 +431,7 @@ final class ClientConnection extends Timed implements IoHandler {
             client |= SelectionKey.OP_WRITE;
         }
         if (tls != null) {
-            client = tls.interestOps(client);
-            if ((client & SelectionKey.OP_READ) != 0 && tls.hasBufferedInput() && !bufferedReadQueued) {
-                bufferedReadQueued = true;
-                loop.execute(readBuffered);
-            }
+            client = tls.interestOps(client); // and a read of what it holds, if the connection reads
         }
         if (client != clientInterest && key.isValid()) {
             key.interestOps(client);

@@ -14,6 +14,11 @@ import java.nio.channels.SocketChannel;
  * {@link #hasBufferedInput}, so the connection can keep the right interest ops.
  */
 interface ClientStream extends ByteChannel, GatheringByteChannel {
+    @Override
+    default long write(ByteBuffer[] srcs) throws IOException {
+        return write(srcs, 0, srcs.length);
+    }
+
     /** Writes what this stream holds below its caller (TLS records); true when nothing is left. */
     boolean flush() throws IOException;
 
@@ -32,11 +37,20 @@ interface ClientStream extends ByteChannel, GatheringByteChannel {
     /** Ends the output: a TLS close_notify first, then the TCP half-close once it is written. */
     void shutdownOutput() throws IOException;
 
-    /** The plain socket: every call goes straight to the channel. */
-    static ClientStream plain(SocketChannel channel) {
-        return new PlainStream(channel);
+    /**
+     * The socket itself on a plain listener, TLS over it on a TLS one; {@code resume} is what
+     * {@link TlsStream} calls back on the loop.
+     */
+    static ClientStream open(SocketChannel channel, SelectorLoop loop, Runnable resume) throws IOException {
+        ProxyContext context = loop.context();
+        if (context.tls() == null) {
+            return new PlainStream(channel);
+        }
+        return new TlsStream(channel, context.tls().newEngine(), context.tls(), loop.tlsBuffers(),
+                context.handshakeTasks(), loop, resume);
     }
 
+    /** The plain socket: every call goes straight to the channel. */
     final class PlainStream implements ClientStream {
         private final SocketChannel channel;
 
@@ -57,11 +71,6 @@ interface ClientStream extends ByteChannel, GatheringByteChannel {
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
             return channel.write(srcs, offset, length);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs) throws IOException {
-            return channel.write(srcs);
         }
 
         @Override

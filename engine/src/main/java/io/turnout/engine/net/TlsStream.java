@@ -16,15 +16,13 @@ import java.util.concurrent.RejectedExecutionException;
  * TLS between the socket and the HTTP framing, as Netty's {@code SslHandler} and Jetty's
  * {@code SslConnection} place it: the connection reads and writes plaintext and never sees a
  * record. One {@link SSLEngine} per connection, driven on the selector thread; its delegated
- * tasks (the handshake's key exchange and signature) run on a small executor and come back
- * through the loop's command queue, so a burst of handshakes does not stall the loop's other
- * connections (SPEC §12).
+ * tasks (the key exchange and the signature) run on a small executor and come back through the
+ * loop's command queue, so a burst of handshakes does not stall the loop (SPEC §12).
  *
- * <p>Records live in pooled direct buffers of the loop's TLS pool, held only while they carry
- * bytes: an idle keep-alive connection holds none. Decryption goes straight into the caller's
- * buffer when it has room for a whole record, else through {@code appIn}. Output is wrapped only
- * once the previous records are on the wire, so a client that reads slowly holds one buffer of
- * records and the relay above feels the back pressure as on a plain socket.
+ * <p>Records live in buffers of the loop's TLS pool, held only while they carry bytes. Decryption
+ * goes straight into the caller's buffer when a whole record fits, else through {@code appIn}.
+ * Output is wrapped only once earlier records are on the wire, so a slow reader holds one buffer
+ * of records and the relay above feels the back pressure as on a plain socket.
  */
 final class TlsStream implements ClientStream {
     private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
@@ -39,6 +37,7 @@ final class TlsStream implements ClientStream {
     private final Runnable resume;
     private final Runnable tasksDone = this::tasksDone;
     private final Runnable runTasks = this::runTasks;
+    private final Runnable readHeld = this::readHeld;
     private final ByteBuffer[] single = new ByteBuffer[1];
     private final int packetSize;
     private final int applicationSize;
@@ -57,8 +56,14 @@ final class TlsStream implements ClientStream {
     /** The last socket read left room unfilled: another would find nothing (one read per event). */
     private boolean socketDrained;
     private boolean closed;
+    /** The interest the connection last wanted, and whether a read of held input is queued. */
+    private int wanted;
+    private boolean heldReadQueued;
 
-    /** {@code resume} runs on the loop after the handshake's delegated tasks are done. */
+    /**
+     * {@code resume} runs on the loop after the handshake's delegated tasks are done, and when
+     * input this stream holds can be read: no readiness event will announce either.
+     */
     TlsStream(SocketChannel channel, SSLEngine engine, TlsContext tls, BufferPool pool, Executor tasks,
               SelectorLoop loop, Runnable resume) throws SSLException {
         this.channel = channel;
@@ -275,6 +280,14 @@ final class TlsStream implements ClientStream {
         }
     }
 
+    /** On the loop: input held here, if the connection still reads. */
+    private void readHeld() {
+        heldReadQueued = false;
+        if (!closed && (wanted & SelectionKey.OP_READ) != 0) {
+            resume.run();
+        }
+    }
+
     /** Back on the loop: the queue's hand-off publishes what the tasks did to the engine. */
     private void tasksDone() {
         taskRunning = false;
@@ -291,11 +304,6 @@ final class TlsStream implements ClientStream {
         } finally {
             single[0] = null;
         }
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs) throws IOException {
-        return write(srcs, 0, srcs.length);
     }
 
     /**
@@ -415,8 +423,25 @@ final class TlsStream implements ClientStream {
         return netIn.remaining() >= RECORD_HEADER + length;
     }
 
+    /**
+     * Moves a handshake on without a plaintext buffer, so a burst of handshakes holds none; false
+     * when the connection must close. Input after the handshake is announced by {@link #interestOps}.
+     */
+    boolean shakeHands() {
+        try {
+            return read(NOTHING[0]) >= 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Override
     public int interestOps(int wanted) {
+        this.wanted = wanted;
+        if ((wanted & SelectionKey.OP_READ) != 0 && !heldReadQueued && hasBufferedInput()) {
+            heldReadQueued = true;
+            loop.execute(readHeld);
+        }
         if (taskRunning) {
             return 0;
         }
