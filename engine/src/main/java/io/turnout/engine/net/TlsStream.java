@@ -25,6 +25,7 @@ import java.util.concurrent.RejectedExecutionException;
  * of records and the relay above feels the back pressure as on a plain socket.
  */
 final class TlsStream implements ClientStream {
+    /** Empty: what a handshake wraps and reads into. Nothing is ever taken from or put into it, so the loops share it. */
     private static final ByteBuffer[] NOTHING = {ByteBuffer.allocate(0)};
     private static final int RECORD_HEADER = 5;
 
