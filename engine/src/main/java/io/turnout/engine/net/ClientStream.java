@@ -9,9 +9,9 @@ import java.nio.channels.SocketChannel;
 /**
  * The client's byte stream as the connection, the relays and the tunnel see it: the socket
  * itself, or {@link TlsStream}'s plaintext over it (Jetty's {@code EndPoint}, which its
- * {@code SslConnection} decrypts). Reads and writes are non-blocking and may do less than asked;
- * what a stream holds below its caller is announced by {@link #hasPendingOutput} and
- * {@link #hasBufferedInput}, so the connection can keep the right interest ops.
+ * {@code SslConnection} decrypts). Reads and writes are non-blocking and may do less than asked.
+ * What only TLS has (records waiting for the socket, input held below the caller, a handshake's
+ * own interest) is {@link TlsStream#interestOps}, which the connection asks only on TLS.
  */
 interface ClientStream extends ByteChannel, GatheringByteChannel {
     @Override
@@ -21,18 +21,6 @@ interface ClientStream extends ByteChannel, GatheringByteChannel {
 
     /** Writes what this stream holds below its caller (TLS records); true when nothing is left. */
     boolean flush() throws IOException;
-
-    /** Bytes the caller already handed over that have not reached the socket yet. */
-    boolean hasPendingOutput();
-
-    /** Input taken off the socket and not yet read, which no readiness event will announce again. */
-    boolean hasBufferedInput();
-
-    /**
-     * The interest ops the socket needs, given those the connection wants: a handshake's own, or
-     * the connection's plus a write for pending output.
-     */
-    int interestOps(int wanted);
 
     /** Ends the output: a TLS close_notify first, then the TCP half-close once it is written. */
     void shutdownOutput() throws IOException;
@@ -76,21 +64,6 @@ interface ClientStream extends ByteChannel, GatheringByteChannel {
         @Override
         public boolean flush() {
             return true;
-        }
-
-        @Override
-        public boolean hasPendingOutput() {
-            return false;
-        }
-
-        @Override
-        public boolean hasBufferedInput() {
-            return false;
-        }
-
-        @Override
-        public int interestOps(int wanted) {
-            return wanted;
         }
 
         @Override

@@ -405,13 +405,8 @@ final class TlsStream implements ClientStream {
 
     // ---- state for the connection ---------------------------------------------------------------
 
-    @Override
-    public boolean hasPendingOutput() {
-        return netOut != null;
-    }
-
-    @Override
-    public boolean hasBufferedInput() {
+    /** Input taken off the socket and not yet read, which no readiness event will announce again. */
+    private boolean hasBufferedInput() {
         return handshaken && ((appIn != null && appIn.hasRemaining()) || holdsWholeRecord() || (inputEnded && !endReported));
     }
 
@@ -436,8 +431,12 @@ final class TlsStream implements ClientStream {
         }
     }
 
-    @Override
-    public int interestOps(int wanted) {
+    /**
+     * The interest ops the socket needs, given those the connection wants: a handshake's own, or
+     * the connection's plus a write while records wait. Held input is read through a queued
+     * {@link #readHeld}, as long as the connection reads.
+     */
+    int interestOps(int wanted) {
         this.wanted = wanted;
         if ((wanted & SelectionKey.OP_READ) != 0 && !heldReadQueued && hasBufferedInput()) {
             heldReadQueued = true;
