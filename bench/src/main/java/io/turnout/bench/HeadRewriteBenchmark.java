@@ -57,7 +57,7 @@ public class HeadRewriteBenchmark {
     @Benchmark
     public int writeUpstreamHead() {
         out.clear();
-        request.writeUpstreamHead(out, CLIENT_ADDRESS, LOCAL_AUTHORITY, false);
+        request.writeUpstreamHead(out, CLIENT_ADDRESS, LOCAL_AUTHORITY, false, false);
         return out.position();
     }
 

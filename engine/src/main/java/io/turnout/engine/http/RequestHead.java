@@ -411,11 +411,6 @@ public final class RequestHead extends HttpHead {
                 + HOST_PREFIX.length + defaultHostLength + 2;
     }
 
-    /** {@link #writeUpstreamHead(ByteBuffer, byte[], byte[], boolean, boolean)} for a plain HTTP client. */
-    public void writeUpstreamHead(ByteBuffer out, byte[] clientAddress, byte[] defaultHost, boolean h2cAllowed) {
-        writeUpstreamHead(out, clientAddress, defaultHost, h2cAllowed, false);
-    }
-
     /**
      * Writes the head to send upstream: the request line as HTTP/1.1 (RFC 9110 §2.5: an
      * intermediary sends its own version, so an HTTP/1.0 client never makes a pooled connection

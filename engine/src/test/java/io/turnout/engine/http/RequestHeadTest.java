@@ -170,7 +170,7 @@ class RequestHeadTest {
         assertEquals(ParseResult.OK, parse(head, text));
         ByteBuffer out = ByteBuffer.allocateDirect(1024);
         head.writeUpstreamHead(out, "127.0.0.1".getBytes(StandardCharsets.US_ASCII),
-                "127.0.0.1:1235".getBytes(StandardCharsets.US_ASCII), false);
+                "127.0.0.1:1235".getBytes(StandardCharsets.US_ASCII), false, false);
         out.flip();
         byte[] bytes = new byte[out.remaining()];
         out.get(bytes);
@@ -204,7 +204,7 @@ class RequestHeadTest {
         assertEquals(ParseResult.OK, parse(head, "GET http://a:8080/abs HTTP/1.0\r\n\r\n"));
         ByteBuffer out = ByteBuffer.allocate(512);
         head.writeUpstreamHead(out, "127.0.0.1".getBytes(StandardCharsets.US_ASCII),
-                "127.0.0.1:1235".getBytes(StandardCharsets.US_ASCII), false);
+                "127.0.0.1:1235".getBytes(StandardCharsets.US_ASCII), false, false);
         String written = new String(out.array(), 0, out.position(), StandardCharsets.ISO_8859_1);
         assertTrue(written.startsWith("GET http://a:8080/abs HTTP/1.1\r\nHost: a:8080\r\n"), written);
         RequestHead again = new RequestHead();

@@ -199,7 +199,7 @@ class RequestParserFuzzTest {
                 return; // the engine answers 431 here (ClientConnection.startExchange)
             }
             out.clear();
-            head.writeUpstreamHead(out, CLIENT_ADDRESS, LOCAL_AUTHORITY, false);
+            head.writeUpstreamHead(out, CLIENT_ADDRESS, LOCAL_AUTHORITY, false, false);
             out.flip();
             reparsed.reset();
             int end = reparsed.findEnd(out);
