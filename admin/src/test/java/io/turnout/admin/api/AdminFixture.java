@@ -107,7 +107,12 @@ public final class AdminFixture implements AutoCloseable {
 
     /** One request; {@code body} null sends none. {@code headers} alternate name, value. */
     public HttpResponse<String> send(String method, String path, String body, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
+        return send(http, baseUrl() + path, method, body, headers);
+    }
+
+    /** One request to any {@code url} with {@code http}; {@code body} null sends none. */
+    public static HttpResponse<String> send(HttpClient http, String url, String method, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
             b.headers(headers);

@@ -16,11 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,19 +82,7 @@ class TlsEndpointsTest {
     }
 
     private HttpResponse<String> send(String method, String path, String... headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + turnout.admin().port() + path))
-                .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody());
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return AdminFixture.send(http, "http://127.0.0.1:" + turnout.admin().port() + path, method, null, headers);
     }
 
     private JSONObject statusTls() {
