@@ -30,12 +30,7 @@ interface ClientStream extends ByteChannel, GatheringByteChannel {
      * {@link TlsStream} calls back on the loop.
      */
     static ClientStream open(SocketChannel channel, SelectorLoop loop, Runnable resume) throws IOException {
-        ProxyContext context = loop.context();
-        if (context.tls() == null) {
-            return new PlainStream(channel);
-        }
-        return new TlsStream(channel, context.tls().newEngine(), context.tls(), loop.tlsBuffers(),
-                context.handshakeTasks(), loop, resume);
+        return loop.context().tls() == null ? new PlainStream(channel) : new TlsStream(channel, loop, resume);
     }
 
     /** The plain socket: every call goes straight to the channel. */

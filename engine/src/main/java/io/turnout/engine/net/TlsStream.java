@@ -65,13 +65,12 @@ final class TlsStream implements ClientStream {
      * {@code resume} runs on the loop after the handshake's delegated tasks are done, and when
      * input this stream holds can be read: no readiness event will announce either.
      */
-    TlsStream(SocketChannel channel, SSLEngine engine, TlsContext tls, BufferPool pool, Executor tasks,
-              SelectorLoop loop, Runnable resume) throws SSLException {
+    TlsStream(SocketChannel channel, SelectorLoop loop, Runnable resume) throws SSLException {
         this.channel = channel;
-        this.engine = engine;
-        this.tls = tls;
-        this.pool = pool;
-        this.tasks = tasks;
+        this.tls = loop.context().tls();
+        this.engine = tls.newEngine();
+        this.pool = loop.tlsBuffers();
+        this.tasks = loop.context().handshakeTasks();
         this.loop = loop;
         this.resume = resume;
         this.packetSize = engine.getSession().getPacketBufferSize();
